@@ -1,0 +1,403 @@
+// Command mostrador is the shop counter: one window for a small shop's
+// mailbox, order log and customer follow-up, and the same jobs headless.
+// Run "mostrador --help" for the command line.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"mostrador/assets"
+	"mostrador/internal/database"
+	"mostrador/orders"
+	"mostrador/ui"
+)
+
+// version is the release; FyneApp.toml carries the same number.
+var version = "0.1.0"
+
+// Exit statuses. An import with rejected rows is not a failure, but scripts
+// must be able to tell.
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitUsage    = 2
+	exitRejected = 3
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// cli is one invocation: the global flags and where output goes.
+type cli struct {
+	dbPath string
+	lang   string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func (c *cli) t(key string, data map[string]any) string { return assets.Translate(c.lang, key, data) }
+
+func (c *cli) errorf(key string, data map[string]any) int {
+	fmt.Fprintln(c.stderr, "mostrador: "+c.t(key, data))
+	return exitFailure
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr}
+	global := flag.NewFlagSet("mostrador", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	global.StringVar(&c.dbPath, "db", "", "")
+	langFlag := global.String("lang", "", "")
+	demo := global.Bool("demo", false, "")
+	showVersion := global.Bool("version", false, "")
+	help := global.Bool("help", false, "")
+	global.BoolVar(help, "h", false, "")
+	err := global.Parse(args)
+	c.lang = assets.Lang(*langFlag)
+	if err != nil {
+		return c.usage(err.Error())
+	}
+	if *langFlag != "" && !validLang(*langFlag) {
+		return c.usage(c.t("cli.badLang", map[string]any{"Lang": *langFlag}))
+	}
+	switch {
+	case *help:
+		fmt.Fprint(stdout, c.t("cli.usage", nil))
+		return exitOK
+	case *showVersion:
+		fmt.Fprintf(stdout, "mostrador %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return exitOK
+	case *demo:
+		return c.errorf("cli.demoLater", nil)
+	}
+	if c.dbPath == "" {
+		p, err := defaultDBPath()
+		if err != nil {
+			return c.errorf("cli.noDataDir", map[string]any{"Err": err.Error()})
+		}
+		c.dbPath = p
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		return c.window()
+	}
+	switch rest[0] {
+	case "import":
+		return c.importCmd(rest[1:])
+	case "customer":
+		return c.customerCmd(rest[1:])
+	case "account", "sync", "search", "reply", "reminders", "settings":
+		return c.errorf("cli.later", map[string]any{"Command": rest[0]})
+	case "help":
+		fmt.Fprint(stdout, c.t("cli.usage", nil))
+		return exitOK
+	}
+	return c.usage(c.t("cli.unknownCommand", map[string]any{"Command": rest[0]}))
+}
+
+func validLang(l string) bool {
+	for _, x := range assets.Languages {
+		if strings.EqualFold(l, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *cli) usage(msg string) int {
+	fmt.Fprintln(c.stderr, "mostrador: "+msg)
+	fmt.Fprint(c.stderr, c.t("cli.usage", nil))
+	return exitUsage
+}
+
+// defaultDBPath is mostrador.db in the user's data folder:
+// $XDG_DATA_HOME/mostrador (~/.local/share/mostrador) on Linux, the
+// application-support folder on macOS and %AppData% on Windows.
+func defaultDBPath() (string, error) {
+	var dir string
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd":
+		dir = os.Getenv("XDG_DATA_HOME")
+		if dir == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", err
+			}
+			dir = filepath.Join(home, ".local", "share")
+		}
+	default:
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return "", err
+		}
+		dir = d
+	}
+	return filepath.Join(dir, "mostrador", "mostrador.db"), nil
+}
+
+// openDB opens the shop's database and brings its schema up to date.
+func (c *cli) openDB() (*sql.DB, int) {
+	db, err := database.Open(c.dbPath)
+	if err != nil {
+		return nil, c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+	}
+	if err := database.Migrate(db, orders.Migrations); err != nil {
+		db.Close()
+		var newer *database.NewerError
+		if errors.As(err, &newer) {
+			return nil, c.errorf("cli.dbNewer", map[string]any{"Path": c.dbPath, "Package": newer.Package,
+				"Have": newer.Have, "Known": newer.Known})
+		}
+		return nil, c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+	}
+	return db, exitOK
+}
+
+func (c *cli) window() int {
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ui.Run(db, ui.Options{Lang: c.lang, Version: version, Location: time.Local})
+	return exitOK
+}
+
+// parseInterspersed lets flags come before or after the positional
+// arguments ("import orders FILE --json" as well as "import orders --json FILE").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (c *cli) importCmd(args []string) int {
+	if len(args) == 0 || (args[0] != "orders" && args[0] != "appointments") {
+		return c.usage(c.t("cli.importWhat", nil))
+	}
+	kind := args[0]
+	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	format := fs.String("format", "auto", "")
+	dateOrder := fs.String("date-order", "", "")
+	dry := fs.Bool("dry-run", false, "")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return c.usage(err.Error())
+	}
+	if len(pos) != 1 {
+		return c.usage(c.t("cli.importFile", nil))
+	}
+	if kind == "appointments" {
+		return c.errorf("cli.later", map[string]any{"Command": "import appointments"})
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := orders.ImportFile(ctx, db, pos[0], orders.Options{Format: *format, DryRun: *dry,
+		DateOrder: *dateOrder, Location: time.Local})
+	if err != nil {
+		var fe *orders.FileError
+		if errors.As(err, &fe) {
+			data := map[string]any{"File": pos[0]}
+			for k, v := range fe.Args {
+				data[k] = v
+			}
+			if fe.Err != nil {
+				data["Err"] = fe.Err.Error()
+			}
+			if fe.Code == "import.unknownFormatFlag" || fe.Code == "import.badDateOrder" {
+				return c.usage(c.t(fe.Code, data))
+			}
+			return c.errorf(fe.Code, data)
+		}
+		return c.errorf("cli.importFailed", map[string]any{"File": pos[0], "Err": err.Error()})
+	}
+	if *asJSON {
+		c.printJSON(c.localize(res))
+	} else {
+		c.printImport(res)
+	}
+	switch {
+	case res.Imported() == 0 && len(res.Rejected) > 0:
+		return exitFailure
+	case len(res.Rejected) > 0:
+		return exitRejected
+	}
+	return exitOK
+}
+
+// jsonResult is the import result with each rejection's reason in words.
+type jsonResult struct {
+	*orders.Result
+	Rejected []jsonRejection `json:"rejected"`
+	Warnings []string        `json:"warnings"`
+}
+
+type jsonRejection struct {
+	orders.Rejection
+	Reason string `json:"reason"`
+}
+
+func (c *cli) localize(res *orders.Result) jsonResult {
+	out := jsonResult{Result: res, Rejected: []jsonRejection{}, Warnings: []string{}}
+	for _, r := range res.Rejected {
+		out.Rejected = append(out.Rejected, jsonRejection{r, c.t(r.Code, r.Args)})
+	}
+	for _, w := range res.Warnings {
+		out.Warnings = append(out.Warnings, c.t(w.Code, w.Args))
+	}
+	return out
+}
+
+func (c *cli) printJSON(v any) {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (c *cli) printImport(res *orders.Result) {
+	w := c.stdout
+	key := "cli.importDone"
+	if res.DryRun {
+		key = "cli.importDry"
+	}
+	fmt.Fprintln(w, c.t(key, map[string]any{"File": res.File, "Format": res.Format, "Rows": res.Rows,
+		"Encoding": res.Dialect.Encoding, "Delimiter": printableDelim(res.Dialect.Delimiter)}))
+	fmt.Fprintln(w, c.t("cli.importOrders", map[string]any{"Inserted": res.Orders.Inserted,
+		"Updated": res.Orders.Updated, "Unchanged": res.Orders.Unchanged}))
+	fmt.Fprintln(w, c.t("cli.importCustomers", map[string]any{"Inserted": res.Customers.Inserted,
+		"Updated": res.Customers.Updated}))
+	var shown int
+	for _, ch := range res.Changes {
+		if ch.Kind == "new" {
+			continue
+		}
+		if shown == 0 {
+			fmt.Fprintln(w, c.t("cli.changes", nil))
+		}
+		if shown++; shown > 50 {
+			continue
+		}
+		fmt.Fprintln(w, "  "+c.t("change."+ch.Kind, map[string]any{"Order": ch.Order, "Carrier": ch.Carrier,
+			"Tracking": ch.Tracking, "Fields": strings.Join(ch.Fields, ", "), "Email": ch.CustomerEmail}))
+	}
+	if shown > 50 {
+		fmt.Fprintln(w, "  "+c.t("cli.more", map[string]any{"Count": shown - 50}))
+	}
+	if len(res.Rejected) > 0 {
+		fmt.Fprintln(w, c.t("cli.rejected", map[string]any{"Count": len(res.Rejected)}))
+		for _, r := range res.Rejected {
+			reason := c.t(r.Code, r.Args)
+			if r.Column != "" {
+				fmt.Fprintln(w, "  "+c.t("cli.rejectedCell", map[string]any{"Row": r.Row, "Column": r.Column,
+					"Value": r.Value, "Reason": reason}))
+			} else {
+				fmt.Fprintln(w, "  "+c.t("cli.rejectedRow", map[string]any{"Row": r.Row, "Reason": reason}))
+			}
+		}
+	}
+	for _, wn := range res.Warnings {
+		fmt.Fprintln(w, c.t("cli.warning", nil)+" "+c.t(wn.Code, wn.Args))
+	}
+}
+
+func printableDelim(d string) string {
+	switch d {
+	case "\t":
+		return "tab"
+	case "xlsx":
+		return "xlsx"
+	}
+	return "'" + d + "'"
+}
+
+func (c *cli) customerCmd(args []string) int {
+	fs := flag.NewFlagSet("customer", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.usage(err.Error())
+	}
+	if len(pos) != 1 {
+		return c.usage(c.t("cli.customerWho", nil))
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	card, err := orders.CardByEmail(context.Background(), db, pos[0])
+	if errors.Is(err, orders.ErrNoCustomer) {
+		return c.errorf("cli.noCustomer", map[string]any{"Email": pos[0]})
+	}
+	if err != nil {
+		return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+	}
+	if *asJSON {
+		c.printJSON(card)
+		return exitOK
+	}
+	c.printCard(card)
+	return exitOK
+}
+
+func (c *cli) printCard(card *orders.Card) {
+	w := c.stdout
+	cu := card.Customer
+	fmt.Fprintf(w, "%s <%s>\n", cu.Name, cu.Email)
+	if cu.Phone != "" {
+		fmt.Fprintln(w, c.t("card.phone", map[string]any{"Phone": cu.Phone}))
+	}
+	var ltv []string
+	for _, m := range card.Totals.LifetimeValue {
+		ltv = append(ltv, orders.FormatMoney(m.Minor, m.Currency, c.lang))
+	}
+	fmt.Fprintln(w, c.t("card.totals", map[string]any{"Count": card.Totals.OrderCount, "Value": strings.Join(ltv, " + ")}))
+	for _, o := range card.Orders {
+		when := ""
+		if o.PlacedAt != nil {
+			when = o.PlacedAt.In(time.Local).Format("2006-01-02")
+		}
+		total := ""
+		if o.Total != nil {
+			total = orders.FormatMoney(*o.Total, o.Currency, c.lang)
+		}
+		fmt.Fprintf(w, "  %s  %-10s %s  %s  %s\n", when, o.Number, total, c.t("status."+o.Status, nil), trackingText(o))
+		for _, it := range o.Items {
+			fmt.Fprintf(w, "      %d × %s\n", it.Quantity, it.Name)
+		}
+	}
+}
+
+func trackingText(o orders.Order) string {
+	return strings.TrimSpace(o.Carrier + " " + o.Tracking)
+}

@@ -1,0 +1,284 @@
+package orders
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+	"time"
+
+	"mostrador/internal/address"
+)
+
+// ErrNoCustomer is returned when no customer has the given email or id.
+var ErrNoCustomer = errors.New("no such customer")
+
+// Customer is a person the shop sells to.
+type Customer struct {
+	ID        int64  `json:"id"`
+	Email     string `json:"email,omitempty"`
+	Name      string `json:"name"`
+	Phone     string `json:"phone,omitempty"`
+	Emailable bool   `json:"emailable"` // false: no address known, cannot be contacted by email
+}
+
+// Money is an amount in minor units of a currency.
+type Money struct {
+	Currency string `json:"currency"`
+	Minor    int64  `json:"minor"`
+}
+
+// Order is an order as the card shows it.
+type Order struct {
+	ID                int64      `json:"id"`
+	Platform          string     `json:"platform"`
+	Number            string     `json:"number"`
+	PlacedAt          *time.Time `json:"placedAt,omitempty"`
+	Currency          string     `json:"currency,omitempty"`
+	Total             *int64     `json:"total,omitempty"`
+	Refunded          *int64     `json:"refunded,omitempty"`
+	Status            string     `json:"status"` // the one word to show: see Order.summary
+	PaymentStatus     string     `json:"paymentStatus,omitempty"`
+	FulfillmentStatus string     `json:"fulfillmentStatus,omitempty"`
+	StatusText        string     `json:"statusText,omitempty"`
+	Cancelled         bool       `json:"cancelled"`
+	Carrier           string     `json:"carrier,omitempty"`
+	Tracking          string     `json:"tracking,omitempty"`
+	TrackingURL       string     `json:"trackingUrl,omitempty"`
+	ShippedAt         *time.Time `json:"shippedAt,omitempty"`
+	DeliveredAt       *time.Time `json:"deliveredAt,omitempty"`
+	Items             []Item     `json:"items"`
+	subtotal          *int64
+}
+
+// Card is everything the order log knows about one customer.
+type Card struct {
+	Customer Customer `json:"customer"`
+	Orders   []Order  `json:"orders"`
+	Totals   Totals   `json:"totals"`
+}
+
+// Totals sum up a customer's orders. Lifetime value counts what was paid and
+// kept: cancelled orders and refunds are left out.
+type Totals struct {
+	OrderCount    int        `json:"orderCount"`
+	LifetimeValue []Money    `json:"lifetimeValue"`
+	FirstOrder    *time.Time `json:"firstOrder,omitempty"`
+	LastOrder     *time.Time `json:"lastOrder,omitempty"`
+}
+
+// CardByEmail loads the card of the customer with this email address.
+func CardByEmail(ctx context.Context, db *sql.DB, email string) (*Card, error) {
+	var id int64
+	err := db.QueryRowContext(ctx, `SELECT id FROM customer WHERE email = ?`, address.Normalize(email)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoCustomer
+	}
+	if err != nil {
+		return nil, err
+	}
+	return CardByID(ctx, db, id)
+}
+
+// CardByID loads a customer's card.
+func CardByID(ctx context.Context, db *sql.DB, id int64) (*Card, error) {
+	var c Card
+	var email sql.NullString
+	err := db.QueryRowContext(ctx, `SELECT id, email, name, phone FROM customer WHERE id = ?`, id).
+		Scan(&c.Customer.ID, &email, &c.Customer.Name, &c.Customer.Phone)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoCustomer
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.Customer.Email, c.Customer.Emailable = email.String, email.Valid
+	c.Orders, err = customerOrders(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	c.Totals = totals(c.Orders)
+	return &c, nil
+}
+
+func customerOrders(ctx context.Context, db *sql.DB, customerID int64) ([]Order, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, platform, number, placed_at, currency, total, subtotal, refunded,
+		payment_status, fulfillment_status, status_text, cancelled, carrier, tracking, tracking_url, shipped_at,
+		delivered_at FROM orders WHERE customer_id = ? ORDER BY placed_at DESC, id DESC`, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Order{}
+	byID := map[int64]int{}
+	for rows.Next() {
+		var o Order
+		var placed, shipped, delivered sql.NullString
+		var total, subtotal, refunded sql.NullInt64
+		if err := rows.Scan(&o.ID, &o.Platform, &o.Number, &placed, &o.Currency, &total, &subtotal, &refunded,
+			&o.PaymentStatus, &o.FulfillmentStatus, &o.StatusText, &o.Cancelled, &o.Carrier, &o.Tracking,
+			&o.TrackingURL, &shipped, &delivered); err != nil {
+			return nil, err
+		}
+		o.PlacedAt, o.ShippedAt, o.DeliveredAt = parseStored(placed), parseStored(shipped), parseStored(delivered)
+		if total.Valid {
+			o.Total = &total.Int64
+		}
+		if refunded.Valid {
+			o.Refunded = &refunded.Int64
+		}
+		if subtotal.Valid {
+			o.subtotal = &subtotal.Int64
+		}
+		o.Status = o.summary()
+		o.Items = []Item{}
+		byID[o.ID] = len(out)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	items, err := db.QueryContext(ctx, `SELECT i.order_id, i.quantity, i.name, i.sku, i.variant, i.unit_price,
+		i.line_total FROM order_item i JOIN orders o ON o.id = i.order_id WHERE o.customer_id = ?
+		ORDER BY i.order_id, i.position`, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer items.Close()
+	for items.Next() {
+		var oid int64
+		var it Item
+		var up, lt sql.NullInt64
+		if err := items.Scan(&oid, &it.Quantity, &it.Name, &it.SKU, &it.Variant, &up, &lt); err != nil {
+			return nil, err
+		}
+		if up.Valid {
+			it.UnitPrice = &up.Int64
+		}
+		if lt.Valid {
+			it.LineTotal = &lt.Int64
+		}
+		if i, ok := byID[oid]; ok {
+			out[i].Items = append(out[i].Items, it)
+		}
+	}
+	return out, items.Err()
+}
+
+func parseStored(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t, err := time.Parse(timeLayout, s.String)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+// value is what the order is worth when the file gave no total: the
+// subtotal, else the sum of its lines.
+func (o *Order) value() (int64, bool) {
+	if o.Total != nil {
+		return *o.Total, true
+	}
+	if o.subtotal != nil {
+		return *o.subtotal, true
+	}
+	var sum int64
+	for _, it := range o.Items {
+		if it.LineTotal == nil {
+			return 0, false
+		}
+		sum += *it.LineTotal
+	}
+	return sum, len(o.Items) > 0
+}
+
+// summary is the single status word the window and card show.
+func (o *Order) summary() string {
+	switch {
+	case o.Cancelled:
+		return "cancelled"
+	case o.PaymentStatus == "refunded":
+		return "refunded"
+	case o.FulfillmentStatus == "delivered":
+		return "delivered"
+	case o.FulfillmentStatus == "shipped":
+		return "shipped"
+	case o.FulfillmentStatus == "partial":
+		return "partial"
+	case o.PaymentStatus == "paid" || o.PaymentStatus == "partially_refunded":
+		return "paid"
+	case o.PaymentStatus == "pending" || o.PaymentStatus == "failed" || o.PaymentStatus == "voided":
+		return o.PaymentStatus
+	}
+	return "open"
+}
+
+func totals(orders []Order) Totals {
+	t := Totals{OrderCount: len(orders), LifetimeValue: []Money{}}
+	sum := map[string]int64{}
+	for _, o := range orders {
+		if o.PlacedAt != nil {
+			if t.FirstOrder == nil || o.PlacedAt.Before(*t.FirstOrder) {
+				t.FirstOrder = o.PlacedAt
+			}
+			if t.LastOrder == nil || o.PlacedAt.After(*t.LastOrder) {
+				t.LastOrder = o.PlacedAt
+			}
+		}
+		if o.Cancelled || o.PaymentStatus == "refunded" {
+			continue
+		}
+		v, ok := o.value()
+		if !ok {
+			continue
+		}
+		if o.Refunded != nil {
+			v -= *o.Refunded
+		}
+		sum[o.Currency] += v
+	}
+	for cur, v := range sum {
+		t.LifetimeValue = append(t.LifetimeValue, Money{Currency: cur, Minor: v})
+	}
+	sort.Slice(t.LifetimeValue, func(i, j int) bool { return t.LifetimeValue[i].Currency < t.LifetimeValue[j].Currency })
+	return t
+}
+
+// CustomerRow is one line of the customer list.
+type CustomerRow struct {
+	Customer
+	Orders    int        `json:"orders"`
+	LastOrder *time.Time `json:"lastOrder,omitempty"`
+}
+
+// ListCustomers returns customers whose name, email or phone contains query
+// (all when empty), most recent buyers first.
+func ListCustomers(ctx context.Context, db *sql.DB, query string, limit int) ([]CustomerRow, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	q := "%" + foldText(query) + "%"
+	rows, err := db.QueryContext(ctx, `SELECT c.id, c.email, c.name, c.phone, count(o.id), max(o.placed_at)
+		FROM customer c LEFT JOIN orders o ON o.customer_id = c.id
+		WHERE ? = '%%' OR c.name_key LIKE ? OR coalesce(c.email, '') LIKE ? OR c.phone LIKE ?
+		GROUP BY c.id ORDER BY max(o.placed_at) IS NULL, max(o.placed_at) DESC, c.name LIMIT ?`,
+		q, q, q, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []CustomerRow{}
+	for rows.Next() {
+		var r CustomerRow
+		var email, last sql.NullString
+		if err := rows.Scan(&r.ID, &email, &r.Name, &r.Phone, &r.Orders, &last); err != nil {
+			return nil, err
+		}
+		r.Email, r.Emailable, r.LastOrder = email.String, email.Valid, parseStored(last)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

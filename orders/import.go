@@ -1,0 +1,404 @@
+package orders
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Options steer one import.
+type Options struct {
+	Format    string         // auto (default) or a platform name
+	DateOrder string         // "dmy" or "mdy" to settle dates like 03/05/2024; "" decides from the file
+	DryRun    bool           // report what would happen, write nothing
+	Location  *time.Location // the shop's time zone, for dates without an offset
+	Now       func() time.Time
+}
+
+// Result is what an import did (or, with DryRun, would do).
+type Result struct {
+	File      string      `json:"file"`
+	Format    string      `json:"format"`
+	Source    string      `json:"source"`
+	Dialect   Dialect     `json:"dialect"`
+	Rows      int         `json:"rows"`
+	Orders    OrderCounts `json:"orders"`
+	Customers struct {
+		Inserted int `json:"inserted"`
+		Updated  int `json:"updated"`
+	} `json:"customers"`
+	Changes  []Change    `json:"changes"`
+	Rejected []Rejection `json:"rejected"`
+	Warnings []Warning   `json:"warnings"`
+	DryRun   bool        `json:"dryRun"`
+}
+
+// OrderCounts counts orders by what the import did to them.
+type OrderCounts struct {
+	Inserted  int `json:"inserted"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+}
+
+// Imported reports whether the import wrote (or would write) anything.
+func (r *Result) Imported() int { return r.Orders.Inserted + r.Orders.Updated + r.Orders.Unchanged }
+
+// Rejection is a row that was not imported, and why.
+type Rejection struct {
+	Row    int            `json:"row"`
+	Column string         `json:"column"`
+	Value  string         `json:"value"`
+	Code   string         `json:"code"` // a translation key: reject.date, reject.email, ...
+	Args   map[string]any `json:"args,omitempty"`
+}
+
+// Warning is something the owner should know that did not stop the import.
+type Warning struct {
+	Code string         `json:"code"`
+	Args map[string]any `json:"args,omitempty"`
+}
+
+// FileError is an import that could not start: unreadable file, unknown
+// format. Nothing was written.
+type FileError struct {
+	File string
+	Code string // translation key
+	Args map[string]any
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	msg := e.Code
+	for k, v := range e.Args {
+		msg += fmt.Sprintf(" %s=%v", k, v)
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return fmt.Sprintf("import %s: %s", e.File, msg)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// ImportFile imports an order export (CSV, TSV or XLSX) from disk.
+func ImportFile(ctx context.Context, db *sql.DB, path string, opts Options) (*Result, error) {
+	open := func() (rowSource, string, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, "", err
+		}
+		if isXLSX(f) {
+			f.Close()
+			return openXLSX(path)
+		}
+		return openText(f)
+	}
+	return importRows(ctx, db, filepath.Base(path), open, opts)
+}
+
+// ImportBytes imports an export held in memory (drag and drop, tests).
+func ImportBytes(ctx context.Context, db *sql.DB, name string, data []byte, opts Options) (*Result, error) {
+	open := func() (rowSource, string, error) {
+		if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+			return openXLSXReader(bytes.NewReader(data))
+		}
+		return openText(io.NopCloser(bytes.NewReader(data)))
+	}
+	return importRows(ctx, db, name, open, opts)
+}
+
+// closingSource closes the file once the rows are read.
+type closingSource struct {
+	*csvSource
+	c io.Closer
+}
+
+func (s closingSource) Close() error { return s.c.Close() }
+
+func openText(f io.ReadCloser) (rowSource, string, error) {
+	text, enc, err := decodeText(f)
+	if err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	// Peek at the decoded text to choose the delimiter.
+	br := newPeekReader(text)
+	sample, err := br.peek(sniffSize)
+	if err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	d := sniffDelimiter(sample)
+	return closingSource{newCSVSource(br, d), f}, enc + "\x00" + string(d), nil
+}
+
+// peekReader lets the delimiter sniffing look ahead without losing bytes.
+type peekReader struct {
+	r   io.Reader
+	buf []byte
+}
+
+func newPeekReader(r io.Reader) *peekReader { return &peekReader{r: r} }
+
+func (p *peekReader) peek(n int) ([]byte, error) {
+	for len(p.buf) < n {
+		chunk := make([]byte, n-len(p.buf))
+		k, err := p.r.Read(chunk)
+		p.buf = append(p.buf, chunk[:k]...)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return p.buf, nil
+}
+
+func (p *peekReader) Read(b []byte) (int, error) {
+	if len(p.buf) > 0 {
+		n := copy(b, p.buf)
+		p.buf = p.buf[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+func closeSource(s rowSource) {
+	if c, ok := s.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+const maxTitleRows = 30 // how far below the top a header row is looked for
+
+// importRows runs the two passes: a look through the file to find its header,
+// format, date order and decimal mark, then the import itself in one
+// transaction.
+func importRows(ctx context.Context, db *sql.DB, name string, open func() (rowSource, string, error), opts Options) (*Result, error) {
+	if opts.Format == "" {
+		opts.Format = "auto"
+	}
+	if !validFormat(opts.Format) {
+		return nil, &FileError{File: name, Code: "import.unknownFormatFlag", Args: map[string]any{"Format": opts.Format, "Known": strings.Join(formatNames, ", ")}}
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	res := &Result{File: name, DryRun: opts.DryRun, Changes: []Change{}, Rejected: []Rejection{}, Warnings: []Warning{}}
+
+	src, kind, err := open()
+	if err != nil {
+		return nil, &FileError{File: name, Code: "import.unreadable", Err: err}
+	}
+	forced := orderUnknown
+	switch opts.DateOrder {
+	case "dmy":
+		forced = orderDMY
+	case "mdy":
+		forced = orderMDY
+	case "":
+	default:
+		closeSource(src)
+		return nil, &FileError{File: name, Code: "import.badDateOrder", Args: map[string]any{"Value": opts.DateOrder}}
+	}
+	sn, err := sniff(src, opts.Format, forced)
+	closeSource(src)
+	if err != nil {
+		if fe, ok := err.(*FileError); ok {
+			fe.File = name
+			return nil, fe
+		}
+		return nil, &FileError{File: name, Code: "import.unreadable", Err: err}
+	}
+	l := sn.layout
+	res.Format, res.Source = l.format.name, l.format.source
+	enc, delim, _ := strings.Cut(kind, "\x00")
+	res.Dialect = Dialect{Encoding: enc, Delimiter: delim, HeaderRow: l.headerRow}
+	if sn.mark != markUnknown {
+		res.Dialect.Decimal = string(rune(sn.mark))
+	}
+	if sn.order != orderUnknown {
+		res.Dialect.DateOrder = sn.order.String()
+	}
+	if sn.ambiguousDates {
+		res.Warnings = append(res.Warnings, Warning{Code: "warn.dateOrder", Args: map[string]any{"Example": sn.dateExample, "Order": sn.order.String()}})
+	}
+	if len(l.unmapped) > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "warn.unmapped", Args: map[string]any{"Columns": strings.Join(l.unmapped, ", ")}})
+	}
+
+	src, _, err = open()
+	if err != nil {
+		return nil, &FileError{File: name, Code: "import.unreadable", Err: err}
+	}
+	defer closeSource(src)
+	p := &parser{l: l, loc: opts.Location, order: sn.order, mark: sn.mark, currency: sn.currency}
+
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	defer tx.Rollback()
+	w, err := newWriter(ctx, tx, l.format, opts.Now().UTC(), res)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	defer w.close()
+	if err := feed(ctx, src, p, sn, w, res); err != nil {
+		return nil, err
+	}
+	if opts.DryRun || res.Imported() == 0 {
+		return res, nil // rolled back by the deferred Rollback
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("import %s: commit: %w", name, err)
+	}
+	return res, nil
+}
+
+func validFormat(f string) bool {
+	for _, n := range formatNames {
+		if n == f {
+			return true
+		}
+	}
+	return false
+}
+
+// feed reads the data rows, groups them into orders and hands each order to
+// the writer. Rows of one order usually follow each other; when a file
+// scatters them, the orders are gathered in memory and written at the end.
+func feed(ctx context.Context, src rowSource, p *parser, sn *sniffed, w *writer, res *Result) error {
+	var cur *record
+	var pending map[string]*record // scattered files only
+	var pendingOrder []string
+	flush := func(r *record) error {
+		if r == nil {
+			return nil
+		}
+		if pending != nil {
+			return nil
+		}
+		return w.write(r, p)
+	}
+	for {
+		row, fields, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if row > 0 && fields == nil {
+				// A malformed line (a quote never closed): reject it and go on
+				// would lose its neighbours' alignment; stop with a clear error.
+				return &FileError{File: res.File, Code: "import.malformed", Args: map[string]any{"Row": row}, Err: err}
+			}
+			return &FileError{File: res.File, Code: "import.unreadable", Err: err}
+		}
+		if row <= p.l.headerRow || blankRow(fields) {
+			continue
+		}
+		if row%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		res.Rows++
+		key := p.orderKey(fields)
+		if key == "" {
+			if isTotalsRow(fields) {
+				res.Rows--
+				continue
+			}
+			res.reject(p.l, row, p.l.firstCol(fNumber), "", "reject.noNumber", nil)
+			continue
+		}
+		if cur == nil || cur.number != key {
+			if err := flush(cur); err != nil {
+				return err
+			}
+			if sn.scattered {
+				if pending == nil {
+					pending = map[string]*record{}
+				}
+				if r, ok := pending[key]; ok {
+					cur = r
+				} else {
+					cur = &record{number: key}
+					pending[key] = cur
+					pendingOrder = append(pendingOrder, key)
+				}
+			} else {
+				cur = &record{number: key}
+			}
+		}
+		probs := p.addRow(cur, row, fields)
+		for _, pr := range probs {
+			res.reject(p.l, row, pr.col, pr.value, pr.reason, pr.args)
+			if cur.badRows == nil {
+				cur.badRows = map[int]bool{}
+			}
+			cur.badRows[row] = true
+		}
+	}
+	if pending == nil {
+		return flush(cur)
+	}
+	for _, k := range pendingOrder {
+		if err := w.write(pending[k], p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (res *Result) reject(l *layout, row, col int, value, code string, args map[string]any) {
+	name := ""
+	if col >= 0 && col < len(l.header) {
+		name = strings.TrimSpace(l.header[col])
+	}
+	res.Rejected = append(res.Rejected, Rejection{Row: row, Column: name, Value: value, Code: code, Args: args})
+}
+
+func (l *layout) columnName(f field) string {
+	if i := l.firstCol(f); i >= 0 {
+		return strings.TrimSpace(l.header[i])
+	}
+	return ""
+}
+
+func (l *layout) firstCol(f field) int {
+	if len(l.cols[f]) > 0 {
+		return l.cols[f][0]
+	}
+	return -1
+}
+
+func blankRow(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// isTotalsRow recognizes the "Total" line that people and some exports add
+// under the data.
+func isTotalsRow(fields []string) bool {
+	for _, f := range fields {
+		switch foldText(f) {
+		case "total", "totales", "totals", "total general", "grand total":
+			return true
+		}
+	}
+	return false
+}

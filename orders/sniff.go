@@ -1,0 +1,149 @@
+package orders
+
+import (
+	"errors"
+	"hash/maphash"
+	"io"
+)
+
+// sniffed is what the first pass learned about a file.
+type sniffed struct {
+	layout         *layout
+	order          dateOrder
+	ambiguousDates bool   // slash dates seen, none of which settles the order
+	dateExample    string // one of them, for the warning
+	mark           decimalMark
+	currency       string
+	scattered      bool // rows of one order are not all next to each other
+}
+
+// sniff finds the header row and format, then reads the data to decide the
+// day/month order and the decimal mark, and whether rows of an order are
+// scattered. It stops reading once everything is settled.
+func sniff(src rowSource, want string, forced dateOrder) (*sniffed, error) {
+	sn := &sniffed{}
+	var titleRows int
+	for {
+		row, fields, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if blankRow(fields) {
+			continue
+		}
+		if l := detectLayout(fields, want); l != nil {
+			l.header = append([]string(nil), fields...)
+			l.headerRow = row
+			sn.layout = l
+			break
+		}
+		if titleRows++; titleRows >= maxTitleRows {
+			break
+		}
+	}
+	if sn.layout == nil {
+		code := "import.unknownFormat"
+		if want != "auto" {
+			code = "import.notThisFormat"
+		}
+		return nil, &FileError{Code: code, Args: map[string]any{"Format": want, "Expected": expectedHeaders(want)}}
+	}
+	l := sn.layout
+	sn.order = l.format.dateOrder
+	if forced != orderUnknown {
+		sn.order = forced
+	}
+
+	var dateCols, moneyCols []int
+	for f := field(1); f < nFields; f++ {
+		if f.isDate() {
+			dateCols = append(dateCols, l.cols[f]...)
+		}
+		if f.isMoney() {
+			moneyCols = append(moneyCols, l.cols[f]...)
+		}
+	}
+	for _, cur := range l.colCur {
+		if cur != "" && sn.currency == "" {
+			sn.currency = cur
+		}
+	}
+	dateSettled := sn.order != orderUnknown || len(dateCols) == 0
+	markSettled := len(moneyCols) == 0
+	slashSeen, plainDates, plainMoney := false, 0, 0
+
+	// Scattered detection: remember every order key that has been closed.
+	seed := maphash.MakeSeed()
+	closed := map[uint64]struct{}{}
+	var lastKey string
+	p := &parser{l: l}
+	for {
+		_, fields, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if blankRow(fields) {
+			continue
+		}
+		if key := p.orderKey(fields); key != "" && key != lastKey {
+			if lastKey != "" {
+				closed[maphash.String(seed, lastKey)] = struct{}{}
+			}
+			if _, seen := closed[maphash.String(seed, key)]; seen {
+				sn.scattered = true
+			}
+			lastKey = key
+		}
+		if !dateSettled {
+			for _, i := range dateCols {
+				if i >= len(fields) || !isSlashDate(fields[i]) {
+					if i < len(fields) && fields[i] != "" {
+						plainDates++
+					}
+					continue
+				}
+				slashSeen = true
+				if sn.dateExample == "" {
+					sn.dateExample = fields[i]
+				}
+				if o := slashDateEvidence(fields[i]); o != orderUnknown {
+					sn.order, dateSettled = o, true
+					break
+				}
+			}
+			if !slashSeen && plainDates > 1000 {
+				dateSettled = true // ISO dates throughout
+			}
+		}
+		if !markSettled {
+			for _, i := range moneyCols {
+				if i >= len(fields) || fields[i] == "" {
+					continue
+				}
+				if m := moneyMarkEvidence(fields[i]); m != markUnknown {
+					sn.mark, markSettled = m, true
+					break
+				}
+				plainMoney++
+			}
+			if plainMoney > 1000 {
+				markSettled = true
+			}
+		}
+		if dateSettled && markSettled && sn.scattered {
+			break
+		}
+	}
+	if slashSeen && sn.order == orderUnknown {
+		// Nothing in the file settles it: read day first (most of the shops
+		// this serves) and say so, with an example, in the report.
+		sn.order, sn.ambiguousDates = orderDMY, true
+	}
+	return sn, nil
+}

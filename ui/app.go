@@ -1,0 +1,76 @@
+// Package ui is Mostrador's window. It holds Fyne screens only: every query,
+// import and rule lives in the domain packages it calls.
+package ui
+
+import (
+	"database/sql"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"mostrador/assets"
+)
+
+// AppID identifies Mostrador to the desktop (preferences, storage, icon).
+const AppID = "app.mostrador.desktop"
+
+// Options are what the window needs from the command line.
+type Options struct {
+	Lang     string // es or en
+	Version  string
+	Location *time.Location // the shop's time zone
+}
+
+// Run opens the window on db and returns when it is closed.
+func Run(db *sql.DB, opts Options) {
+	a := app.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	w := a.NewWindow("Mostrador")
+	w.SetContent(New(db, w, opts).Content())
+	w.Resize(fyne.NewSize(1100, 720))
+	w.CenterOnScreen()
+	w.ShowAndRun()
+}
+
+// Window is the main window's content and its state.
+type Window struct {
+	db        *sql.DB
+	win       fyne.Window
+	opts      Options
+	customers *customersView
+	status    *widget.Label
+	content   fyne.CanvasObject
+}
+
+// New builds the window's content; the caller shows it (tests use a test
+// window).
+func New(db *sql.DB, win fyne.Window, opts Options) *Window {
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.Lang == "" {
+		opts.Lang = assets.Lang("")
+	}
+	w := &Window{db: db, win: win, opts: opts}
+	w.status = widget.NewLabel("")
+	w.customers = newCustomersView(w)
+	importBtn := widget.NewButtonWithIcon(w.t("ui.import"), importIcon(), w.chooseImport)
+	importBtn.Importance = widget.HighImportance
+	title := widget.NewLabelWithStyle("Mostrador", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	top := container.NewBorder(nil, nil, title, importBtn)
+	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(w.status), nil, nil, w.customers.content)
+	w.customers.reload()
+	return w
+}
+
+// Content is the window's root object.
+func (w *Window) Content() fyne.CanvasObject { return w.content }
+
+func (w *Window) t(key string) string { return assets.Translate(w.opts.Lang, key, nil) }
+
+func (w *Window) tf(key string, data map[string]any) string {
+	return assets.Translate(w.opts.Lang, key, data)
+}
