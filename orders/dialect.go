@@ -53,26 +53,35 @@ func decodeText(r io.Reader) (io.Reader, string, error) {
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		return transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()), "utf-16be", nil
 	}
-	if validUTF8Prefix(head) {
+	if multi, invalid := utf8Census(head); invalid == 0 || multi > 0 {
+		// UTF-8, perhaps with a stray Windows-1252 byte pasted in.
 		return transform.NewReader(br, utf8Fallback{}), "utf-8", nil
 	}
 	return transform.NewReader(br, charmap.Windows1252.NewDecoder()), "windows-1252", nil
 }
 
-// validUTF8Prefix is utf8.Valid, forgiving a sequence cut at the end of the
-// sample.
-func validUTF8Prefix(b []byte) bool {
-	for i := 0; i < 3 && len(b) > 0; i++ {
-		if utf8.Valid(b) {
-			return true
+// utf8Census counts the valid multi-byte UTF-8 characters and the invalid
+// bytes of a sample. Windows-1252 text has no valid multi-byte sequences in
+// practice (é is the lone byte E9), so one of them marks the file as UTF-8.
+// A sequence cut at the end of the sample does not count as invalid.
+func utf8Census(b []byte) (multi, invalid int) {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
 		}
-		r, _ := utf8.DecodeLastRune(b)
-		if r != utf8.RuneError {
-			return false
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r != utf8.RuneError || size > 1:
+			multi++
+		case !utf8.FullRune(b[i:]):
+			return multi, invalid
+		default:
+			invalid++
 		}
-		b = b[:len(b)-1]
+		i += size
 	}
-	return utf8.Valid(b)
+	return multi, invalid
 }
 
 // utf8Fallback passes valid UTF-8 through and turns each invalid byte into the
@@ -178,10 +187,9 @@ func (s *csvSource) Next() (int, []string, error) {
 		s.rows += gap
 	}
 	s.rows++
-	newlines := 0
-	for _, f := range rec {
-		newlines += strings.Count(f, "\n")
-	}
-	s.nextLine = line + 1 + newlines
+	// The record ends on the line where its last field starts, plus the line
+	// breaks inside that field.
+	last, _ := s.r.FieldPos(len(rec) - 1)
+	s.nextLine = last + 1 + strings.Count(rec[len(rec)-1], "\n")
 	return s.rows, rec, nil
 }

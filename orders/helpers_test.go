@@ -154,9 +154,8 @@ func dump(t testing.TB, db *sql.DB) string {
 	var b strings.Builder
 	for _, q := range []string{
 		`SELECT id, coalesce(email,''), name, phone, phone_key, name_key FROM customer ORDER BY id`,
-		`SELECT id, platform, number, customer_id, ` + orderColumns + ` FROM orders ORDER BY id`,
+		`SELECT id, platform, number, customer_id, ` + orderColumns + `, source_hashes FROM orders ORDER BY id`,
 		`SELECT order_id, position, quantity, name, sku, variant, unit_price, line_total FROM order_item ORDER BY order_id, position`,
-		`SELECT order_id, source, hash FROM order_source ORDER BY order_id, source`,
 		`SELECT order_id, kind, detail FROM order_event ORDER BY id`,
 	} {
 		rows, err := db.Query(q)

@@ -20,6 +20,9 @@ type Options struct {
 	DryRun    bool           // report what would happen, write nothing
 	Location  *time.Location // the shop's time zone, for dates without an offset
 	Now       func() time.Time
+	// Progress, if set, is called every few thousand rows with the data rows
+	// read so far, from the importing goroutine.
+	Progress func(rows int)
 }
 
 // Result is what an import did (or, with DryRun, would do).
@@ -238,26 +241,49 @@ func importRows(ctx context.Context, db *sql.DB, name string, open func() (rowSo
 		res.Warnings = append(res.Warnings, Warning{Code: "warn.unmapped", Args: map[string]any{"Columns": strings.Join(l.unmapped, ", ")}})
 	}
 
-	src, _, err = open()
+	done, err := write(ctx, db, name, open, sn, opts, res)
+	if errors.Is(err, errScattered) {
+		// The rows of some order are not next to each other: start again,
+		// gathering every order in memory before writing.
+		sn.scattered = true
+		*res = Result{File: res.File, Format: res.Format, Source: res.Source, Dialect: res.Dialect, DryRun: res.DryRun,
+			Changes: []Change{}, Rejected: []Rejection{}, Warnings: res.Warnings}
+		done, err = write(ctx, db, name, open, sn, opts, res)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// write is the second pass: the rows into the database in one transaction,
+// committed only if something was imported and this is not a dry run.
+func write(ctx context.Context, db *sql.DB, name string, open func() (rowSource, string, error), sn *sniffed,
+	opts Options, res *Result) (*Result, error) {
+	src, _, err := open()
 	if err != nil {
 		return nil, &FileError{File: name, Code: "import.unreadable", Err: err}
 	}
 	defer closeSource(src)
-	p := &parser{l: l, loc: opts.Location, order: sn.order, mark: sn.mark, currency: sn.currency}
+	p := &parser{l: sn.layout, loc: opts.Location, order: sn.order, mark: sn.mark, currency: sn.currency}
 
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	defer tx.Rollback()
-	w, err := newWriter(ctx, tx, l.format, opts.Now().UTC(), res)
+	w, err := newWriter(ctx, tx, sn.layout.format, opts.Now().UTC(), res)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	defer w.close()
-	if err := feed(ctx, src, p, sn, w, res); err != nil {
+	if err := feed(ctx, src, p, sn, w, res, opts.Progress); err != nil {
 		return nil, err
 	}
+	if err := w.flush(); err != nil {
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	w.close()
 	if opts.DryRun || res.Imported() == 0 {
 		return res, nil // rolled back by the deferred Rollback
 	}
@@ -279,7 +305,7 @@ func validFormat(f string) bool {
 // feed reads the data rows, groups them into orders and hands each order to
 // the writer. Rows of one order usually follow each other; when a file
 // scatters them, the orders are gathered in memory and written at the end.
-func feed(ctx context.Context, src rowSource, p *parser, sn *sniffed, w *writer, res *Result) error {
+func feed(ctx context.Context, src rowSource, p *parser, sn *sniffed, w *writer, res *Result, progress func(int)) error {
 	var cur *record
 	var pending map[string]*record // scattered files only
 	var pendingOrder []string
@@ -308,10 +334,15 @@ func feed(ctx context.Context, src rowSource, p *parser, sn *sniffed, w *writer,
 		if row <= p.l.headerRow || blankRow(fields) {
 			continue
 		}
-		if row%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
 		res.Rows++
+		if res.Rows%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(res.Rows)
+			}
+		}
 		key := p.orderKey(fields)
 		if key == "" {
 			if isTotalsRow(fields) {

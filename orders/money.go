@@ -49,6 +49,9 @@ var (
 // if it names none, of fallbackCurrency; and the currency code it found ("" if
 // none). mark settles a lone separator followed by three digits.
 func parseMoney(s string, fallbackCurrency string, mark decimalMark) (minor int64, code string, err error) {
+	if v, ok := plainAmount(s, fallbackCurrency); ok {
+		return v, "", nil
+	}
 	s = unformula(s)
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\u00a0", " "))
 	if s == "" {
@@ -111,6 +114,39 @@ func parseMoney(s string, fallbackCurrency string, mark decimalMark) (minor int6
 		v = -v
 	}
 	return v, code, nil
+}
+
+// plainAmount is the fast path for what most exports write: digits with a
+// dot and two decimals ("12.50") or none ("12").
+func plainAmount(s, currency string) (int64, bool) {
+	digits := minorDigits(currency)
+	dot := -1
+	var v int64
+	if len(s) == 0 || len(s) > 15 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			v = v*10 + int64(c-'0')
+		case c == '.' && dot < 0 && i > 0:
+			dot = i
+		default:
+			return 0, false
+		}
+	}
+	frac := 0
+	if dot >= 0 {
+		frac = len(s) - dot - 1
+		if frac == 3 || frac > digits || frac == 0 {
+			return 0, false // "1.234" needs the file's decimal mark; rounding goes the slow way
+		}
+	}
+	for ; frac < digits; frac++ {
+		v *= 10
+	}
+	return v, true
 }
 
 func stripCurrency(s string) (string, string) {

@@ -16,8 +16,7 @@ var Migrations = database.Migrations{Package: "orders", Steps: []string{
 		created_at TEXT NOT NULL,
 		updated_at TEXT NOT NULL
 	);
-	CREATE INDEX customer_phone_key ON customer(phone_key) WHERE phone_key <> '';
-	CREATE INDEX customer_name_key ON customer(name_key) WHERE name_key <> '';
+	-- phone_key and name_key are matched in memory during an import; no index.
 
 	CREATE TABLE orders (
 		id                 INTEGER PRIMARY KEY,
@@ -47,6 +46,11 @@ var Migrations = database.Migrations{Package: "orders", Steps: []string{
 		cancelled          INTEGER NOT NULL DEFAULT 0,
 		cancelled_at       TEXT,
 		note               TEXT NOT NULL DEFAULT '',
+		-- What each kind of file last said about the order, as "source=hash"
+		-- pairs joined by ";": a re-import of the same data is recognized as
+		-- unchanged without reading the order back. Etsy's two files each
+		-- have their own pair.
+		source_hashes      TEXT NOT NULL DEFAULT '',
 		created_at         TEXT NOT NULL,
 		updated_at         TEXT NOT NULL,
 		UNIQUE(platform, number)
@@ -55,7 +59,6 @@ var Migrations = database.Migrations{Package: "orders", Steps: []string{
 	CREATE INDEX orders_tracking ON orders(tracking) WHERE tracking <> '';
 
 	CREATE TABLE order_item (
-		id         INTEGER PRIMARY KEY,
 		order_id   INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
 		position   INTEGER NOT NULL,
 		quantity   INTEGER NOT NULL,
@@ -63,18 +66,8 @@ var Migrations = database.Migrations{Package: "orders", Steps: []string{
 		sku        TEXT NOT NULL DEFAULT '',
 		variant    TEXT NOT NULL DEFAULT '',
 		unit_price INTEGER,
-		line_total INTEGER
-	);
-	CREATE INDEX order_item_order ON order_item(order_id, position);
-
-	-- What each kind of file last said about an order, as a hash: a re-import of
-	-- the same data is recognized as unchanged without reading the order back.
-	-- Etsy's two files each have their own row.
-	CREATE TABLE order_source (
-		order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
-		source   TEXT NOT NULL,
-		hash     TEXT NOT NULL,
-		PRIMARY KEY(order_id, source)
+		line_total INTEGER,
+		PRIMARY KEY(order_id, position)
 	) WITHOUT ROWID;
 
 	-- The history of what imports changed, for the card and for the reminders.

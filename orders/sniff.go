@@ -2,7 +2,6 @@ package orders
 
 import (
 	"errors"
-	"hash/maphash"
 	"io"
 )
 
@@ -14,12 +13,12 @@ type sniffed struct {
 	dateExample    string // one of them, for the warning
 	mark           decimalMark
 	currency       string
-	scattered      bool // rows of one order are not all next to each other
+	scattered      bool // rows of one order are not all next to each other (found by the writer)
 }
 
 // sniff finds the header row and format, then reads the data to decide the
-// day/month order and the decimal mark, and whether rows of an order are
-// scattered. It stops reading once everything is settled.
+// day/month order and the decimal mark. It stops reading once both are
+// settled, which in most files is within the first rows.
 func sniff(src rowSource, want string, forced dateOrder) (*sniffed, error) {
 	sn := &sniffed{}
 	var titleRows int
@@ -75,12 +74,7 @@ func sniff(src rowSource, want string, forced dateOrder) (*sniffed, error) {
 	markSettled := len(moneyCols) == 0
 	slashSeen, plainDates, plainMoney := false, 0, 0
 
-	// Scattered detection: remember every order key that has been closed.
-	seed := maphash.MakeSeed()
-	closed := map[uint64]struct{}{}
-	var lastKey string
-	p := &parser{l: l}
-	for {
+	for !(dateSettled && markSettled) {
 		_, fields, err := src.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -90,15 +84,6 @@ func sniff(src rowSource, want string, forced dateOrder) (*sniffed, error) {
 		}
 		if blankRow(fields) {
 			continue
-		}
-		if key := p.orderKey(fields); key != "" && key != lastKey {
-			if lastKey != "" {
-				closed[maphash.String(seed, lastKey)] = struct{}{}
-			}
-			if _, seen := closed[maphash.String(seed, key)]; seen {
-				sn.scattered = true
-			}
-			lastKey = key
 		}
 		if !dateSettled {
 			for _, i := range dateCols {
@@ -135,9 +120,6 @@ func sniff(src rowSource, want string, forced dateOrder) (*sniffed, error) {
 			if plainMoney > 1000 {
 				markSettled = true
 			}
-		}
-		if dateSettled && markSettled && sn.scattered {
-			break
 		}
 	}
 	if slashSeen && sn.order == orderUnknown {

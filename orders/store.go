@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
-	"fmt"
+	"encoding/hex"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -214,7 +214,7 @@ func (r *record) hash(source string) string {
 		a(optAmount(it.UnitPrice))
 		a(optAmount(it.LineTotal))
 	}
-	return fmt.Sprintf("%x", h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func optAmount(p *int64) amount {

@@ -3,13 +3,18 @@ package orders
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 )
 
 // writer applies records to the database inside the import's transaction,
-// with prepared statements and in-memory indexes of what already exists, so
-// that an unchanged order costs no query at all.
+// with in-memory indexes of what already exists, so that an unchanged order
+// costs no query at all, and new rows inserted in batches. New customers and
+// orders get their ids here (the transaction holds the write lock), so that
+// orders and items can be queued before their parents reach the table.
 type writer struct {
 	ctx context.Context
 	tx  *sql.Tx
@@ -24,15 +29,45 @@ type writer struct {
 	byID     map[int64]*cust
 	updated  map[int64]bool // customers already counted as updated
 
-	insOrder, updOrder, insItem, delItems, setSource, insEvent *sql.Stmt
-	insCust, updCust, setEmail                                 *sql.Stmt
-	anonymous                                                  int
+	updOrder, insItem, delItems, setHashes, insEvent *sql.Stmt
+	updCust, setEmail                                *sql.Stmt
+	custs, orders, items                             *batch
+	nextCust, nextOrder                              int64
+	anonymous                                        int
 }
 
 type known struct {
-	id   int64
-	hash string
+	id      int64
+	hash    string // what this kind of file said last time
+	hashes  string // what every kind of file said (source_hashes)
+	written bool   // by this import: seeing the number again means scattered rows
 }
+
+// hashFor picks one source's hash out of "source=hash;source=hash".
+func hashFor(hashes, source string) string {
+	for _, pair := range strings.Split(hashes, ";") {
+		if s, h, ok := strings.Cut(pair, "="); ok && s == source {
+			return h
+		}
+	}
+	return ""
+}
+
+// withHash sets one source's hash in "source=hash;source=hash".
+func withHash(hashes, source, hash string) string {
+	out := []string{source + "=" + hash}
+	for _, pair := range strings.Split(hashes, ";") {
+		if s, _, ok := strings.Cut(pair, "="); ok && s != source {
+			out = append(out, pair)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ";")
+}
+
+// errScattered stops a streaming import that meets an order whose rows are
+// not next to each other; the import starts again gathering orders first.
+var errScattered = errors.New("rows of one order are scattered through the file")
 
 type cust struct {
 	id          int64
@@ -45,18 +80,19 @@ func newWriter(ctx context.Context, tx *sql.Tx, f *format, now time.Time, res *R
 	w := &writer{ctx: ctx, tx: tx, f: f, now: timeText(now), res: res,
 		existing: map[string]known{}, byEmail: map[string]*cust{}, byPhone: map[string]*cust{},
 		byName: map[string]*cust{}, byID: map[int64]*cust{}, updated: map[int64]bool{}}
-	rows, err := tx.QueryContext(ctx, `SELECT o.number, o.id, coalesce(s.hash, '') FROM orders o
-		LEFT JOIN order_source s ON s.order_id = o.id AND s.source = ? WHERE o.platform = ?`, f.source, f.platform)
+	rows, err := tx.QueryContext(ctx, `SELECT number, id, source_hashes FROM orders WHERE platform = ?`, f.platform)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var num string
+		var num, hashes string
 		var k known
-		if err := rows.Scan(&num, &k.id, &k.hash); err != nil {
+		if err := rows.Scan(&num, &k.id, &hashes); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		k.hashes = hashes
+		k.hash = hashFor(hashes, f.source)
 		w.existing[num] = k
 	}
 	rows.Close()
@@ -79,13 +115,35 @@ func newWriter(ctx context.Context, tx *sql.Tx, f *format, now time.Time, res *R
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM customer`).Scan(&w.nextCust); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM orders`).Scan(&w.nextOrder); err != nil {
+		return nil, err
+	}
+	// A bulk import touches many pages: keep them in memory until the commit
+	// rather than spilling to the WAL half-way (32 MiB, for this connection).
+	// Foreign keys are checked at COMMIT, so that the batches can reach their
+	// tables in any order; a bulk import touches many pages, kept in memory
+	// until then rather than spilled to the WAL half-way (32 MiB).
+	for _, pragma := range []string{`PRAGMA defer_foreign_keys = ON`, `PRAGMA cache_size = -32768`} {
+		if _, err := tx.ExecContext(ctx, pragma); err != nil {
+			return nil, err
+		}
+	}
+	mk := func(dst **batch, table, cols string, size int) {
+		if err == nil {
+			*dst, err = newBatch(ctx, tx, table, cols, size)
+		}
+	}
+	mk(&w.custs, "customer", "id, email, name, phone, phone_key, name_key, created_at, updated_at", 128)
+	mk(&w.orders, "orders", "id, platform, number, customer_id, "+orderColumns+", source_hashes, created_at, updated_at", 64)
+	mk(&w.items, "order_item", "order_id, position, quantity, name, sku, variant, unit_price, line_total", 128)
 	prep := func(dst **sql.Stmt, q string) {
 		if err == nil {
 			*dst, err = tx.PrepareContext(ctx, q)
 		}
 	}
-	prep(&w.insOrder, `INSERT INTO orders(platform, number, customer_id, `+orderColumns+`, created_at, updated_at)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	prep(&w.updOrder, `UPDATE orders SET customer_id = ?, email = ?, name = ?, phone = ?, placed_at = ?, currency = ?,
 		subtotal = ?, shipping = ?, tax = ?, discount = ?, total = ?, refunded = ?, payment_status = ?,
 		fulfillment_status = ?, status_text = ?, carrier = ?, tracking = ?, tracking_url = ?, shipping_method = ?,
@@ -93,11 +151,8 @@ func newWriter(ctx context.Context, tx *sql.Tx, f *format, now time.Time, res *R
 	prep(&w.insItem, `INSERT INTO order_item(order_id, position, quantity, name, sku, variant, unit_price, line_total)
 		VALUES(?, ?, ?, ?, ?, ?, ?, ?)`)
 	prep(&w.delItems, `DELETE FROM order_item WHERE order_id = ?`)
-	prep(&w.setSource, `INSERT INTO order_source(order_id, source, hash) VALUES(?, ?, ?)
-		ON CONFLICT(order_id, source) DO UPDATE SET hash = excluded.hash`)
+	prep(&w.setHashes, `UPDATE orders SET source_hashes = ? WHERE id = ?`)
 	prep(&w.insEvent, `INSERT INTO order_event(order_id, kind, seen_at, detail) VALUES(?, ?, ?, ?)`)
-	prep(&w.insCust, `INSERT INTO customer(email, name, phone, phone_key, name_key, created_at, updated_at)
-		VALUES(?, ?, ?, ?, ?, ?, ?)`)
 	prep(&w.setEmail, `UPDATE customer SET email = ?, updated_at = ? WHERE id = ?`)
 	prep(&w.updCust, `UPDATE customer SET name = ?, phone = ?, phone_key = ?, name_key = ?, updated_at = ? WHERE id = ?`)
 	if err != nil {
@@ -107,11 +162,24 @@ func newWriter(ctx context.Context, tx *sql.Tx, f *format, now time.Time, res *R
 	return w, nil
 }
 
+// flush writes the queued rows, parents first.
+func (w *writer) flush() error {
+	for _, b := range []*batch{w.custs, w.orders, w.items} {
+		if err := b.flush(w.ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.insOrder, w.updOrder, w.insItem, w.delItems, w.setSource, w.insEvent, w.insCust, w.updCust, w.setEmail} {
+	for _, s := range []*sql.Stmt{w.updOrder, w.insItem, w.delItems, w.setHashes, w.insEvent, w.updCust, w.setEmail} {
 		if s != nil {
 			s.Close()
 		}
+	}
+	for _, b := range []*batch{w.custs, w.orders, w.items} {
+		b.close()
 	}
 	if w.anonymous > 0 {
 		w.res.Warnings = append(w.res.Warnings, Warning{Code: "warn.anonymous", Args: map[string]any{"Count": w.anonymous}})
@@ -156,6 +224,9 @@ func (w *writer) write(r *record, p *parser) error {
 	}
 	h := r.hash(w.f.source)
 	ex, found := w.existing[r.number]
+	if found && ex.written {
+		return errScattered
+	}
 	if found && ex.hash == h {
 		w.res.Orders.Unchanged++
 		return nil
@@ -179,19 +250,19 @@ func (w *writer) write(r *record, p *parser) error {
 		base.PlacedAt = &t
 	}
 	if !found {
-		args := append([]any{w.f.platform, r.number, c.id}, orderArgs(f)...)
-		res, err := w.insOrder.ExecContext(w.ctx, append(args, w.now, w.now)...)
-		if err != nil {
+		w.nextOrder++
+		id := w.nextOrder
+		args := append([]any{id, w.f.platform, r.number, c.id}, orderArgs(f)...)
+		if err := w.orders.add(w.ctx, append(args, w.f.source+"="+h, w.now, w.now)...); err != nil {
 			return fmt.Errorf("order %s: %w", r.number, err)
 		}
-		id, _ := res.LastInsertId()
-		if err := w.putItems(id, r.items, false); err != nil {
-			return err
+		for i, it := range r.items {
+			if err := w.items.add(w.ctx, id, i+1, it.Quantity, it.Name, it.SKU, it.Variant,
+				nullInt(it.UnitPrice), nullInt(it.LineTotal)); err != nil {
+				return fmt.Errorf("order %s: %w", r.number, err)
+			}
 		}
-		if _, err := w.setSource.ExecContext(w.ctx, id, w.f.source, h); err != nil {
-			return err
-		}
-		w.existing[r.number] = known{id, h}
+		w.existing[r.number] = known{id, h, w.f.source + "=" + h, true}
 		w.res.Orders.Inserted++
 		base.Kind, base.OrderID = "new", id
 		if fulfillmentRank(f.fulfillment) >= 3 || f.cancelled || f.payment == "refunded" {
@@ -202,6 +273,10 @@ func (w *writer) write(r *record, p *parser) error {
 	}
 
 	base.OrderID = ex.id
+	// Updates go straight to the tables: what they touch must be there.
+	if err := w.flush(); err != nil {
+		return err
+	}
 	merged := merge(old, f)
 	changes := diff(base, old, merged)
 	itemsChanged := false
@@ -221,10 +296,11 @@ func (w *writer) write(r *record, p *parser) error {
 			changes = append(changes, c)
 		}
 	}
-	if _, err := w.setSource.ExecContext(w.ctx, ex.id, w.f.source, h); err != nil {
+	hashes := withHash(ex.hashes, w.f.source, h)
+	if _, err := w.setHashes.ExecContext(w.ctx, hashes, ex.id); err != nil {
 		return err
 	}
-	w.existing[r.number] = known{ex.id, h}
+	w.existing[r.number] = known{ex.id, h, hashes, true}
 	if len(changes) == 0 && oldCust == c.id {
 		w.res.Orders.Unchanged++
 		return nil
@@ -280,6 +356,9 @@ func (w *writer) customer(r *record, prev int64) (*cust, error) {
 	case r.email != "":
 		c = w.byEmail[r.email]
 		if p := w.byID[prev]; c == nil && p != nil && p.email == "" {
+			if err := w.custs.flush(w.ctx); err != nil {
+				return nil, err
+			}
 			if _, err := w.setEmail.ExecContext(w.ctx, r.email, w.now, p.id); err != nil {
 				return nil, fmt.Errorf("customer %s: %w", r.email, err)
 			}
@@ -302,13 +381,12 @@ func (w *writer) customer(r *record, prev int64) (*cust, error) {
 		}
 	}
 	if c == nil {
-		c = &cust{email: r.email, name: r.name, phone: r.phone}
-		res, err := w.insCust.ExecContext(w.ctx, nullText(r.email), r.name, r.phone, phoneKey(r.phone),
-			nameKey(r.name), w.now, w.now)
-		if err != nil {
+		w.nextCust++
+		c = &cust{id: w.nextCust, email: r.email, name: r.name, phone: r.phone}
+		if err := w.custs.add(w.ctx, c.id, nullText(r.email), r.name, r.phone, phoneKey(r.phone),
+			nameKey(r.name), w.now, w.now); err != nil {
 			return nil, fmt.Errorf("customer %s: %w", r.email, err)
 		}
-		c.id, _ = res.LastInsertId()
 		w.index(c)
 		w.res.Customers.Inserted++
 		return c, nil
@@ -322,6 +400,9 @@ func (w *writer) customer(r *record, prev int64) (*cust, error) {
 	}
 	if name == c.name && phone == c.phone {
 		return c, nil
+	}
+	if err := w.custs.flush(w.ctx); err != nil {
+		return nil, err
 	}
 	if _, err := w.updCust.ExecContext(w.ctx, name, phone, phoneKey(phone), nameKey(name), w.now, c.id); err != nil {
 		return nil, fmt.Errorf("customer %s: %w", c.email, err)

@@ -1,0 +1,141 @@
+package orders
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const benchRows = 100000
+
+// BenchmarkImport measures the whole import (two passes over the file,
+// grouping, validation, customers, orders, items, indexes, one transaction)
+// of a Shopify-shaped export with 100,000 line-item rows, and beside it
+// sqlite3's own .import of the same file into one bare table.
+//
+//	go test -tags ci -run '^$' -bench Import -benchtime 3x ./orders
+func BenchmarkImport(b *testing.B) {
+	path := shopifyExportFile(b, benchRows)
+
+	b.Run("empty-db", func(b *testing.B) {
+		b.ReportAllocs()
+		var elapsed time.Duration
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			db := newDB(b)
+			b.StartTimer()
+			start := time.Now()
+			res, err := ImportFile(context.Background(), db, path, Options{})
+			elapsed += time.Since(start)
+			if err != nil || res.Rows != benchRows || len(res.Rejected) > 0 {
+				b.Fatalf("import: %v rows %d rejected %d", err, res.Rows, len(res.Rejected))
+			}
+			if i == 0 {
+				b.ReportMetric(float64(res.Orders.Inserted), "orders")
+				b.ReportMetric(float64(res.Customers.Inserted), "customers")
+			}
+		}
+		b.ReportMetric(float64(benchRows*b.N)/elapsed.Seconds(), "rows/s")
+	})
+
+	b.Run("unchanged", func(b *testing.B) {
+		db := newDB(b)
+		if _, err := ImportFile(context.Background(), db, path, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			res, err := ImportFile(context.Background(), db, path, Options{})
+			if err != nil || res.Orders.Inserted+res.Orders.Updated != 0 {
+				b.Fatalf("re-import: %v %+v", err, res.Orders)
+			}
+		}
+		b.ReportMetric(float64(benchRows*b.N)/time.Since(start).Seconds(), "rows/s")
+	})
+
+	b.Run("sqlite3-dot-import", func(b *testing.B) {
+		bin, err := exec.LookPath("sqlite3")
+		if err != nil {
+			b.Skip("sqlite3 is not installed (apt-get install sqlite3) - the anchor figure needs it")
+		}
+		var elapsed time.Duration
+		for i := 0; i < b.N; i++ {
+			db := filepath.Join(b.TempDir(), "bare.db")
+			start := time.Now()
+			out, err := exec.Command(bin, db, ".import --csv "+path+" orders_export").CombinedOutput()
+			elapsed += time.Since(start)
+			if err != nil {
+				b.Fatalf("sqlite3: %v %s", err, out)
+			}
+		}
+		b.ReportMetric(float64(benchRows*b.N)/elapsed.Seconds(), "rows/s")
+	})
+}
+
+// BenchmarkImport1M imports a 1,000,000-row export into an empty database
+// and reports the peak Go heap and the process's peak resident memory.
+// Run it alone, so that the resident peak is this import's:
+//
+//	go test -tags ci -run '^$' -bench Import1M -benchtime 1x ./orders
+func BenchmarkImport1M(b *testing.B) {
+	path := shopifyExportFile(b, 1000000)
+	runtime.GC()
+	for i := 0; i < b.N; i++ {
+		db := newDB(b)
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() { // sample the heap while the import runs
+			defer close(done)
+			var m runtime.MemStats
+			for {
+				runtime.ReadMemStats(&m)
+				if v := m.HeapInuse + m.StackInuse; v > peak.Load() {
+					peak.Store(v)
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		}()
+		start := time.Now()
+		res, err := ImportFile(context.Background(), db, path, Options{})
+		elapsed := time.Since(start)
+		close(stop)
+		<-done
+		if err != nil || res.Rows != 1000000 {
+			b.Fatalf("import: %v", err)
+		}
+		b.ReportMetric(float64(res.Rows)/elapsed.Seconds(), "rows/s")
+		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+		if hwm := vmHWM(); hwm > 0 {
+			b.ReportMetric(hwm, "peak-RSS-MB")
+		}
+	}
+}
+
+// vmHWM is the process's peak resident set size in MiB (Linux), 0 elsewhere.
+func vmHWM() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
