@@ -56,6 +56,8 @@ type Card struct {
 	Customer Customer `json:"customer"`
 	Orders   []Order  `json:"orders"`
 	Totals   Totals   `json:"totals"`
+	// Appointments are the customer's bookings, latest first.
+	Appointments []Appointment `json:"appointments"`
 }
 
 // Totals sum up a customer's orders. Lifetime value counts what was paid and
@@ -98,6 +100,9 @@ func CardByID(ctx context.Context, db *sql.DB, id int64) (*Card, error) {
 		return nil, err
 	}
 	c.Totals = totals(c.Orders)
+	if c.Appointments, err = customerAppointments(ctx, db, id); err != nil {
+		return nil, err
+	}
 	return &c, nil
 }
 
@@ -228,8 +233,12 @@ func totals(orders []Order) Totals {
 				t.LastOrder = o.PlacedAt
 			}
 		}
-		if o.Cancelled || o.PaymentStatus == "refunded" {
+		switch {
+		case o.Cancelled:
 			continue
+		case o.PaymentStatus == "refunded", o.PaymentStatus == "pending", o.PaymentStatus == "failed",
+			o.PaymentStatus == "voided":
+			continue // not (or no longer) money the shop has
 		}
 		v, ok := o.value()
 		if !ok {

@@ -105,11 +105,24 @@ func parseDate(s string, order dateOrder, loc *time.Location, serial bool) (time
 	if err != nil {
 		return time.Time{}, err
 	}
-	t := time.Date(y, m, d, hh, mm, ss, 0, zone)
-	if t.Day() != d || t.Month() != m { // 31/02 rolls over in time.Date
+	if c := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); c.Day() != d || c.Month() != m { // 31/02 rolls over
 		return time.Time{}, errDate
 	}
-	return t, nil
+	return wallClock(y, m, d, hh, mm, ss, zone), nil
+}
+
+// wallClock is a date and clock time as read on the shop's clocks. A time
+// that does not exist there (the hour skipped when clocks go forward, which
+// in Chile or Brazil is midnight) is taken as the first instant after the
+// jump, on the same day, rather than as time.Date's choice, which can fall
+// on the day before.
+func wallClock(y int, m time.Month, d, hh, mm, ss int, zone *time.Location) time.Time {
+	t := time.Date(y, m, d, hh, mm, ss, 0, zone)
+	if t.Day() == d && t.Hour() == hh && t.Minute() == mm {
+		return t
+	}
+	_, before := time.Date(y, m, d-1, 12, 0, 0, 0, zone).Zone()
+	return time.Date(y, m, d, hh, mm, ss, 0, time.UTC).Add(-time.Duration(before) * time.Second).In(zone)
 }
 
 // splitDateTime separates "2024-03-05 14:07:00 -0300" or "2024-03-05T14:07"
@@ -237,8 +250,10 @@ func excelSerial(s string, loc *time.Location) (time.Time, bool) {
 	}
 	days := int(f)
 	secs := int((f-float64(days))*86400 + 0.5)
-	base := time.Date(1899, 12, 30, 0, 0, 0, 0, loc)
-	return base.AddDate(0, 0, days).Add(time.Duration(secs) * time.Second), true
+	// The fraction is a clock reading, not time elapsed since midnight: on
+	// the day clocks change, 10:00 is still 10:00.
+	day := time.Date(1899, 12, 30+days, 0, 0, 0, 0, time.UTC)
+	return wallClock(day.Year(), day.Month(), day.Day(), secs/3600, secs/60%60, secs%60, loc), true
 }
 
 // slashDateEvidence says which order one value proves: "25/03/2024" proves

@@ -2,7 +2,10 @@ package orders
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -219,6 +222,66 @@ func TestScatteredRowsOfOneOrderAreGathered(t *testing.T) {
 	}
 	again, _ := ImportBytes(t.Context(), db, "x.csv", []byte(data), Options{})
 	wantCounts(t, again, 0, 0, 2)
+}
+
+// A caller that streams the changes hears each one once, even when the import
+// has to start over for scattered rows; Result.Changes then stays empty.
+func TestOnChangeStreamsChangesAndResets(t *testing.T) {
+	data := "order,email,item,qty,price\n7,a@example.com,Jabón,1,2.00\n8,b@example.com,Vela,1,3.00\n7,a@example.com,Taza,2,4.00\n"
+	var got []string
+	resets := 0
+	res, err := ImportBytes(t.Context(), newDB(t), "x.csv", []byte(data), Options{OnChange: func(c Change) {
+		if c.Kind == "reset" {
+			got, resets = nil, resets+1
+			return
+		}
+		got = append(got, c.Kind+" "+c.Order+" "+c.CustomerEmail)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resets != 1 || strings.Join(got, ",") != "new 7 a@example.com,new 8 b@example.com" || len(res.Changes) != 0 {
+		t.Fatalf("resets %d, streamed %q, Result.Changes %d", resets, got, len(res.Changes))
+	}
+
+	// The same changes, streamed or gathered, for a later export.
+	db1, db2 := newDB(t), newDB(t)
+	importFixture(t, db1, "shopify_orders.csv", Options{})
+	importFixture(t, db2, "shopify_orders.csv", Options{})
+	gathered := importFixture(t, db1, "shopify_orders_later.csv", Options{})
+	var streamed []Change
+	importFixture(t, db2, "shopify_orders_later.csv", Options{OnChange: func(c Change) { streamed = append(streamed, c) }})
+	g, _ := json.Marshal(gathered.Changes)
+	st, _ := json.Marshal(streamed)
+	if len(gathered.Changes) == 0 || string(g) != string(st) {
+		t.Fatalf("gathered %s\nstreamed %s", g, st)
+	}
+}
+
+// Dates are read as the shop's clocks show them, also on the days clocks
+// change: Chile skips midnight, Madrid 02:00.
+func TestDatesOnClockChangeDays(t *testing.T) {
+	santiago, madrid := mustZone("America/Santiago"), mustZone("Europe/Madrid")
+	for _, c := range []struct {
+		in   string
+		loc  *time.Location
+		want string
+	}{
+		{"08/09/2024", santiago, "2024-09-08T01:00:00-03:00"}, // midnight does not exist: the first instant after
+		{"08/09/2024 10:30", santiago, "2024-09-08T10:30:00-03:00"},
+		{"2025-03-30 02:30", madrid, "2025-03-30T03:30:00+02:00"},
+		{"2025-03-30 10:00", madrid, "2025-03-30T10:00:00+02:00"},
+		{"2025-10-26 10:00", madrid, "2025-10-26T10:00:00+01:00"},
+	} {
+		got, err := parseDate(c.in, orderDMY, c.loc, false)
+		if err != nil || got.Format(time.RFC3339) != c.want {
+			t.Errorf("parseDate(%q, %s) = %v, %v; want %s", c.in, c.loc, got.Format(time.RFC3339), err, c.want)
+		}
+	}
+	// Excel serial 45746.41666 is 30/03/2025 10:00, the day Madrid moves to summer time.
+	if got, ok := excelSerial("45746.4166666667", madrid); !ok || got.Format(time.RFC3339) != "2025-03-30T10:00:00+02:00" {
+		t.Errorf("excelSerial = %v, %v", got.Format(time.RFC3339), ok)
+	}
 }
 
 func TestSniffDelimiter(t *testing.T) {

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -247,8 +248,12 @@ var formats = []*format{
 		name: "mercadolibre", platform: "mercadolibre", source: "mercadolibre",
 		signature: []string{"# de venta", "fecha de venta"},
 		columns: []column{
+			// "Total" is what Mercado Libre pays the shop, after its fees and
+			// the shipping it charges; what the buyer paid for the products
+			// is "Ingresos por productos" (and shipping, "Ingresos por envío").
 			c(fNumber, "# de venta"), c(fDate, "fecha de venta"), c(fOrderStatus, "estado"),
-			c(fItemQty, "unidades"), c(fTotal, "total"), c(fName, "comprador"), c(fCarrier, "transportista"),
+			c(fItemQty, "unidades"), c(fTotal, "ingresos por productos", "total"), c(fShipping, "ingresos por envio"),
+			c(fName, "comprador"), c(fCarrier, "transportista"),
 			c(fTracking, "numero de seguimiento"), c(fTrackingURL, "url de seguimiento"),
 			c(fItemName, "titulo de la publicacion"), c(fItemSKU, "sku"),
 			c(fItemPrice, "precio unitario de venta de la publicacion"), c(fShippedAt, "fecha en camino"),
@@ -315,19 +320,46 @@ var formatNames = []string{"auto", "shopify", "woocommerce", "etsy", "tiendanube
 	"squarespace", "mercadolibre", "generic"}
 
 // headerKey normalizes a header cell for matching: accents removed, lower
-// case, "_" as space, spaces collapsed, a trailing "(CLP)"-style currency
-// removed (and returned).
+// case, "_" as space, spaces collapsed, a trailing three-letter note in
+// brackets removed ("Total (CLP)", "Precio (IVA)"), and returned when it is a
+// currency code.
 func headerKey(h string) (key string, currency string) {
 	h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 	if i := strings.LastIndexByte(h, '('); i > 0 && strings.HasSuffix(h, ")") {
-		if code := strings.TrimSpace(h[i+1 : len(h)-1]); isUpperCode(strings.ToUpper(code)) {
-			h, currency = strings.TrimSpace(h[:i]), strings.ToUpper(code)
+		if code := strings.ToUpper(strings.TrimSpace(h[i+1 : len(h)-1])); isUpperCode(code) {
+			h = strings.TrimSpace(h[:i])
+			if isoCurrencies[code] {
+				currency = code
+			}
 		}
 	}
 	return foldText(h), currency
 }
 
-var accentStripper = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// isoCurrencies are the ISO 4217 codes a header may name ("Total (CLP)"):
+// other three letters in brackets ("Precio (IVA)", "Código (SKU)") are not a
+// currency, and must not decide how many decimals a column has.
+var isoCurrencies = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(`AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB
+		BOV BRL BSD BTN BWP BYN BZD CAD CDF CHF CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN
+		ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES
+		KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN
+		MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG
+		SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYI UYU
+		UYW UZS VED VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG ZWL`) {
+		m[c] = true
+	}
+	return m
+}()
+
+// A transform chain keeps state while it runs, so each use gets its own:
+// imports parse and write on different goroutines.
+var accentStrippers = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
+
+var ordinalSigns = strings.NewReplacer("º", "", "°", "", "ª", "")
 
 // foldText lower-cases, removes accents and collapses whitespace and "_".
 func foldText(s string) string {
@@ -342,10 +374,12 @@ func foldText(s string) string {
 		}
 	}
 	if !ascii {
-		if t, _, err := transform.String(accentStripper, s); err == nil {
+		stripper := accentStrippers.Get().(transform.Transformer)
+		if t, _, err := transform.String(stripper, s); err == nil {
 			s = t
 		}
-		s = strings.NewReplacer("º", "", "°", "", "ª", "").Replace(s)
+		accentStrippers.Put(stripper)
+		s = ordinalSigns.Replace(s)
 	}
 	s = strings.ToLower(strings.ReplaceAll(s, "_", " "))
 	return strings.Join(strings.Fields(s), " ")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 )
@@ -21,8 +22,16 @@ type Options struct {
 	Location  *time.Location // the shop's time zone, for dates without an offset
 	Now       func() time.Time
 	// Progress, if set, is called every few thousand rows with the data rows
-	// read so far, from the importing goroutine.
+	// read so far. It is called from a goroutine of the import's own.
 	Progress func(rows int)
+	// OnChange, if set, receives each change as the import makes it, and
+	// Result.Changes stays empty: a caller importing years of history need
+	// not hold every "new order" at once. The changes count only if the
+	// import then returns without error (and, without DryRun, committed).
+	// A change of Kind "reset" means the import started over (a file whose
+	// rows of one order are scattered is read again, gathering orders
+	// first): forget the changes received before it.
+	OnChange func(Change)
 }
 
 // Result is what an import did (or, with DryRun, would do).
@@ -246,6 +255,9 @@ func importRows(ctx context.Context, db *sql.DB, name string, open func() (rowSo
 		// The rows of some order are not next to each other: start again,
 		// gathering every order in memory before writing.
 		sn.scattered = true
+		if opts.OnChange != nil {
+			opts.OnChange(Change{Kind: "reset"})
+		}
 		*res = Result{File: res.File, Format: res.Format, Source: res.Source, Dialect: res.Dialect, DryRun: res.DryRun,
 			Changes: []Change{}, Rejected: []Rejection{}, Warnings: res.Warnings}
 		done, err = write(ctx, db, name, open, sn, opts, res)
@@ -277,10 +289,18 @@ func write(ctx context.Context, db *sql.DB, name string, open func() (rowSource,
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	defer w.close()
-	if err := feed(ctx, src, p, sn, w, res, opts.Progress); err != nil {
-		return nil, err
+	w.emailColumn, w.onChange = sn.layout.columnName(fEmail), opts.OnChange
+	err = feed(ctx, src, p, sn, w, res, opts.Progress)
+	if err == nil {
+		err = w.flush()
 	}
-	if err := w.flush(); err != nil {
+	if isDuplicateOrder(err) {
+		err = errScattered
+	}
+	if err != nil {
+		if errors.Is(err, errScattered) || errors.As(err, new(*FileError)) || ctx.Err() != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	w.close()
@@ -303,59 +323,107 @@ func validFormat(f string) bool {
 }
 
 // feed reads the data rows, groups them into orders and hands each order to
-// the writer. Rows of one order usually follow each other; when a file
-// scatters them, the orders are gathered in memory and written at the end.
+// the writer. Parsing and writing run side by side: a goroutine reads and
+// prepares records while this one writes them. Rows of one order usually
+// follow each other; when a file scatters them, the orders are gathered in
+// memory and written at the end.
 func feed(ctx context.Context, src rowSource, p *parser, sn *sniffed, w *writer, res *Result, progress func(int)) error {
+	recs := make(chan *record, 64)
+	stop := make(chan struct{})
+	var parsed []Rejection // the parser's rejections; the writer's go to res.Rejected
+	var rows int
+	var perr error
+	go func() {
+		defer close(recs)
+		send := func(r *record) bool {
+			r.prepare(p.l.format.source)
+			select {
+			case recs <- r:
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		rows, perr = parse(ctx, src, p, sn, res.File, &parsed, progress, send)
+	}()
+	var werr error
+	for r := range recs {
+		if werr == nil {
+			if werr = w.write(r); werr != nil {
+				close(stop) // the parser stops at its next record
+			}
+		}
+	}
+	res.Rows = rows
+	if werr != nil {
+		return werr
+	}
+	if perr != nil {
+		return perr
+	}
+	// Every rejection in row order, the parser's first for the same row.
+	all := append(parsed, res.Rejected...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Row < all[j].Row })
+	res.Rejected = all
+	return nil
+}
+
+// parse is feed's reading half. It returns the number of data rows read.
+func parse(ctx context.Context, src rowSource, p *parser, sn *sniffed, file string, rejected *[]Rejection,
+	progress func(int), send func(*record) bool) (int, error) {
 	var cur *record
 	var pending map[string]*record // scattered files only
 	var pendingOrder []string
-	flush := func(r *record) error {
-		if r == nil {
-			return nil
+	stopped := false
+	flush := func(r *record) {
+		if r != nil && pending == nil && !stopped {
+			stopped = !send(r)
 		}
-		if pending != nil {
-			return nil
-		}
-		return w.write(r, p)
 	}
-	for {
+	reject := func(row, col int, value, code string, args map[string]any) {
+		name := ""
+		if col >= 0 && col < len(p.l.header) {
+			name = strings.TrimSpace(p.l.header[col])
+		}
+		*rejected = append(*rejected, Rejection{Row: row, Column: name, Value: value, Code: code, Args: args})
+	}
+	rows := 0
+	for !stopped {
 		row, fields, err := src.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			if row > 0 && fields == nil {
-				// A malformed line (a quote never closed): reject it and go on
-				// would lose its neighbours' alignment; stop with a clear error.
-				return &FileError{File: res.File, Code: "import.malformed", Args: map[string]any{"Row": row}, Err: err}
+				// A malformed line (a quote never closed): rejecting it and
+				// going on could misalign its neighbours; stop with a clear error.
+				return rows, &FileError{File: file, Code: "import.malformed", Args: map[string]any{"Row": row}, Err: err}
 			}
-			return &FileError{File: res.File, Code: "import.unreadable", Err: err}
+			return rows, &FileError{File: file, Code: "import.unreadable", Err: err}
 		}
 		if row <= p.l.headerRow || blankRow(fields) {
 			continue
 		}
-		res.Rows++
-		if res.Rows%4096 == 0 {
+		rows++
+		if rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return rows, err
 			}
 			if progress != nil {
-				progress(res.Rows)
+				progress(rows)
 			}
 		}
 		key := p.orderKey(fields)
 		if key == "" {
 			if isTotalsRow(fields) {
-				res.Rows--
+				rows--
 				continue
 			}
-			res.reject(p.l, row, p.l.firstCol(fNumber), "", "reject.noNumber", nil)
+			reject(row, p.l.firstCol(fNumber), "", "reject.noNumber", nil)
 			continue
 		}
 		if cur == nil || cur.number != key {
-			if err := flush(cur); err != nil {
-				return err
-			}
+			flush(cur)
 			if sn.scattered {
 				if pending == nil {
 					pending = map[string]*record{}
@@ -371,9 +439,8 @@ func feed(ctx context.Context, src rowSource, p *parser, sn *sniffed, w *writer,
 				cur = &record{number: key}
 			}
 		}
-		probs := p.addRow(cur, row, fields)
-		for _, pr := range probs {
-			res.reject(p.l, row, pr.col, pr.value, pr.reason, pr.args)
+		for _, pr := range p.addRow(cur, row, fields) {
+			reject(row, pr.col, pr.value, pr.reason, pr.args)
 			if cur.badRows == nil {
 				cur.badRows = map[int]bool{}
 			}
@@ -381,14 +448,15 @@ func feed(ctx context.Context, src rowSource, p *parser, sn *sniffed, w *writer,
 		}
 	}
 	if pending == nil {
-		return flush(cur)
+		flush(cur)
+		return rows, nil
 	}
 	for _, k := range pendingOrder {
-		if err := w.write(pending[k], p); err != nil {
-			return err
+		if !send(pending[k]) {
+			break
 		}
 	}
-	return nil
+	return rows, nil
 }
 
 func (res *Result) reject(l *layout, row, col int, value, code string, args map[string]any) {

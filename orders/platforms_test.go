@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -66,6 +67,28 @@ func TestReimportSameFileChangesNothing(t *testing.T) {
 	}
 	if after := dump(t, db); after != before {
 		t.Fatalf("database differs after re-import:\n%s\n---\n%s", before, after)
+	}
+}
+
+// Orders are remembered by a 64-bit fingerprint of their number; two numbers
+// with the same fingerprint must still be told apart. Here all collide.
+func TestOrderNumbersWithTheSameFingerprint(t *testing.T) {
+	later := func() string {
+		db := newDB(t)
+		importFixture(t, db, "shopify_orders.csv", Options{})
+		again := importFixture(t, db, "shopify_orders.csv", Options{})
+		if again.Orders.Inserted+again.Orders.Updated != 0 {
+			t.Fatalf("re-import: %+v", again.Orders)
+		}
+		res := importFixture(t, db, "shopify_orders_later.csv", Options{})
+		out, _ := json.Marshal(res)
+		return string(out) + dump(t, db)
+	}
+	want := later()
+	numberSum = func(string) uint64 { return 42 }
+	defer func() { numberSum = textSum }()
+	if got := later(); got != want {
+		t.Fatalf("with colliding fingerprints:\n%s\nwithout:\n%s", got, want)
 	}
 }
 
@@ -161,8 +184,26 @@ func TestWooCommerceAnalyticsThenPluginKeepsOnePerson(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM customer WHERE name_key = 'maria jose garcia nunez'`); n != 1 {
 		t.Fatalf("%d customers named María José, want 1", n)
 	}
-	if o, _ := findOrder(t, db, "woocommerce", "2041"); total(o) != 3040 {
-		t.Fatalf("2041 total = %d", total(o))
+	o, _ = findOrder(t, db, "woocommerce", "2041")
+	if total(o) != 3040 || len(o.Items) != 2 || o.Items[1].Name != "Vela aromática" ||
+		o.Items[1].Variant != "Aroma: Citronela" || o.Items[1].SKU != "VEL-ARO-CIT" || price(o.Items[1].UnitPrice) != 1200 {
+		t.Fatalf("2041 after the plugin export = %+v", o)
+	}
+}
+
+// The other way round: a summary export after the detailed one adds what it
+// knows and never wipes SKUs, variants and prices.
+func TestWooCommercePluginThenAnalyticsKeepsItemDetails(t *testing.T) {
+	db := newDB(t)
+	importFixture(t, db, "woocommerce_plugin.csv", Options{})
+	before, _ := findOrder(t, db, "woocommerce", "2041")
+	importFixture(t, db, "woocommerce_analytics.csv", Options{})
+	after, _ := findOrder(t, db, "woocommerce", "2041")
+	if !reflect.DeepEqual(before.Items, after.Items) {
+		t.Fatalf("items changed by the analytics export:\nbefore %+v\nafter  %+v", before.Items, after.Items)
+	}
+	if after.Items[0].SKU != "JAB-OLI" || price(after.Items[0].UnitPrice) != 450 {
+		t.Fatalf("2041 items = %+v", after.Items)
 	}
 }
 

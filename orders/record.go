@@ -57,6 +57,20 @@ type record struct {
 
 	rejected bool         // an order-level value was unusable: none of its rows import
 	badRows  map[int]bool // rows already reported with a problem of their own
+
+	f   orderFields // set by prepare
+	sum uint64      // fingerprint of f and the items, set by prepare
+}
+
+// prepare finishes a record and computes what the writer needs, on the
+// parsing goroutine, so that the writing goroutine only writes.
+func (r *record) prepare(source string) {
+	r.finish()
+	if r.rejected {
+		return
+	}
+	r.f = r.fields()
+	r.sum = r.hash(source, r.f)
 }
 
 // problem is why a row, or a cell of it, cannot be used.
@@ -290,6 +304,14 @@ func (p *parser) addRow(r *record, rowNum int, row []string) []problem {
 	}
 
 	probs = append(probs, p.items(r, row)...)
+	if r.currency == "" {
+		// No currency column or code in the amounts: the one the file's
+		// headers name ("Total (CLP)"), if any.
+		r.currency = p.currency
+		for i := 0; r.currency == "" && i < len(p.l.colCur); i++ {
+			r.currency = p.l.colCur[i]
+		}
+	}
 	return probs
 }
 

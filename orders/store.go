@@ -3,10 +3,6 @@ package orders
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
-	"encoding/hex"
-	"hash/fnv"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -32,6 +28,7 @@ type Change struct {
 
 // orderFields are an order's own values as stored; "" and !OK mean unknown.
 type orderFields struct {
+	number                       string // as stored; read back, never written from here
 	email, name, phone           string
 	placedAt, currency           string
 	subtotal, shipping, tax      amount
@@ -183,38 +180,69 @@ func diff(base Change, old, n orderFields) []Change {
 	return out
 }
 
-// hash is a fingerprint of everything a file says about an order.
-func (r *record) hash(source string) string {
-	h := fnv.New128a()
-	var n [8]byte
-	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
-	a := func(v amount) {
-		if !v.OK {
-			h.Write([]byte{1})
-			return
-		}
-		binary.LittleEndian.PutUint64(n[:], uint64(v.V))
-		h.Write(n[:])
+// fingerprint is FNV-1a (64 bits), written out so that hashing an order
+// allocates nothing.
+type fingerprint uint64
+
+func newFingerprint() fingerprint { return 14695981039346656037 }
+
+func (h *fingerprint) byte(b byte) { *h = (*h ^ fingerprint(b)) * 1099511628211 }
+
+func (h *fingerprint) str(s string) {
+	for i := 0; i < len(s); i++ {
+		h.byte(s[i])
 	}
-	f := r.fields()
-	w(source)
+	h.byte(0)
+}
+
+func (h *fingerprint) int(v int64) {
+	for i := 0; i < 8; i++ {
+		h.byte(byte(v >> (8 * i)))
+	}
+}
+
+func (h *fingerprint) amount(v amount) {
+	if !v.OK {
+		h.byte(1)
+		return
+	}
+	h.byte(2)
+	h.int(v.V)
+}
+
+func (h *fingerprint) flag(b bool) {
+	if b {
+		h.byte(1)
+	} else {
+		h.byte(0)
+	}
+}
+
+// hash is a fingerprint of everything a file says about an order (its
+// fields f and its items): equal fingerprints mean nothing changed.
+func (r *record) hash(source string, f orderFields) uint64 {
+	h := newFingerprint()
+	h.str(source)
+	h.str(r.number)
 	for _, s := range []string{f.email, f.name, f.phone, f.placedAt, f.currency, f.payment, f.fulfillment,
 		f.status, f.carrier, f.tracking, f.trackURL, f.shipMethod, f.shippedAt, f.deliveredAt, f.cancelledAt,
-		f.note, strconv.FormatBool(f.cancelled), strconv.FormatBool(r.hasItems)} {
-		w(s)
+		f.note} {
+		h.str(s)
 	}
+	h.flag(f.cancelled)
+	h.flag(r.hasItems)
 	for _, v := range []amount{f.subtotal, f.shipping, f.tax, f.discount, f.total, f.refunded} {
-		a(v)
+		h.amount(v)
 	}
 	for _, it := range r.items {
-		w(strconv.Itoa(it.Quantity))
-		w(it.Name)
-		w(it.SKU)
-		w(it.Variant)
-		a(optAmount(it.UnitPrice))
-		a(optAmount(it.LineTotal))
+		h.int(int64(it.Quantity))
+		h.str(it.Name)
+		h.str(it.SKU)
+		h.str(it.Variant)
+		h.amount(optAmount(it.UnitPrice))
+		h.amount(optAmount(it.LineTotal))
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return uint64(h)
 }
 
 func optAmount(p *int64) amount {
@@ -255,19 +283,20 @@ func boolInt(b bool) int {
 // loadOrderFields reads an order's stored values back.
 func loadOrderFields(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id int64) (orderFields, int64, error) {
+}, id int64) (orderFields, int64, string, error) {
 	var f orderFields
 	var cust int64
+	var hashes string
 	var placed, shipped, delivered, cancelledAt sql.NullString
 	var sub, ship, tax, disc, tot, ref sql.NullInt64
 	err := q.QueryRowContext(ctx, `SELECT customer_id, email, name, phone, placed_at, currency, subtotal, shipping,
 		tax, discount, total, refunded, payment_status, fulfillment_status, status_text, carrier, tracking,
-		tracking_url, shipping_method, shipped_at, delivered_at, cancelled_at, cancelled, note
+		tracking_url, shipping_method, shipped_at, delivered_at, cancelled_at, cancelled, note, source_hashes, number
 		FROM orders WHERE id = ?`, id).Scan(&cust, &f.email, &f.name, &f.phone, &placed, &f.currency, &sub, &ship,
 		&tax, &disc, &tot, &ref, &f.payment, &f.fulfillment, &f.status, &f.carrier, &f.tracking, &f.trackURL,
-		&f.shipMethod, &shipped, &delivered, &cancelledAt, &f.cancelled, &f.note)
+		&f.shipMethod, &shipped, &delivered, &cancelledAt, &f.cancelled, &f.note, &hashes, &f.number)
 	if err != nil {
-		return f, 0, err
+		return f, 0, "", err
 	}
 	f.placedAt, f.shippedAt, f.deliveredAt, f.cancelledAt = placed.String, shipped.String, delivered.String, cancelledAt.String
 	for _, p := range []struct {
@@ -276,7 +305,7 @@ func loadOrderFields(ctx context.Context, q interface {
 	}{{&f.subtotal, sub}, {&f.shipping, ship}, {&f.tax, tax}, {&f.discount, disc}, {&f.total, tot}, {&f.refunded, ref}} {
 		*p.dst = amount{p.v.Int64, p.v.Valid}
 	}
-	return f, cust, nil
+	return f, cust, hashes, nil
 }
 
 func orderArgs(f orderFields) []any {
@@ -314,6 +343,72 @@ func loadItems(ctx context.Context, tx *sql.Tx, orderID int64) ([]Item, error) {
 		out = append(out, it)
 	}
 	return out, rows.Err()
+}
+
+// mergeItems lays a file's items over the stored ones. When the file lists
+// the same items (same quantities, names that agree), it only adds what it
+// knows: a summary export such as WooCommerce Analytics writes "Vela
+// aromática - Citronela" with no price or SKU, and must not wipe the
+// details an orders export stored before. Other lists replace the stored one.
+func mergeItems(old, items []Item) []Item {
+	if len(old) != len(items) || len(old) == 0 {
+		return items
+	}
+	out := make([]Item, len(old))
+	used := make([]bool, len(old))
+	for _, it := range items {
+		j := -1
+		for i, o := range old {
+			if !used[i] && o.Quantity == it.Quantity && sameProduct(o, it) {
+				j = i
+				break
+			}
+		}
+		if j < 0 {
+			return items
+		}
+		used[j] = true
+		m := old[j]
+		if foldText(it.Name) == foldText(m.Name) || it.Variant != "" {
+			m.Name = it.Name // the same words better written, or the name apart from its variant
+		}
+		if it.SKU != "" {
+			m.SKU = it.SKU
+		}
+		if it.Variant != "" {
+			m.Variant = it.Variant
+		}
+		if it.UnitPrice != nil {
+			m.UnitPrice = it.UnitPrice
+		}
+		if it.LineTotal != nil {
+			m.LineTotal = it.LineTotal
+		}
+		out[j] = m
+	}
+	return out
+}
+
+// sameProduct says whether two item lines name the same product: the same
+// SKU, or the same name, or one name followed by its variant
+// ("Vela aromática - Citronela").
+func sameProduct(a, b Item) bool {
+	if a.SKU != "" && b.SKU != "" {
+		return a.SKU == b.SKU
+	}
+	x, y := foldText(a.Name), foldText(b.Name)
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	if x == y {
+		return true
+	}
+	for _, sep := range []string{" - ", " – ", " — ", ", ", " ("} {
+		if strings.HasPrefix(y, x+sep) {
+			return true
+		}
+	}
+	return false
 }
 
 func sameItems(a, b []Item) bool {
