@@ -11,9 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -68,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	err := global.Parse(args)
 	c.lang = assets.Lang(*langFlag)
 	if err != nil {
-		return c.usage(err.Error())
+		return c.flagError(err)
 	}
 	if *langFlag != "" && !validLang(*langFlag) {
 		return c.usage(c.t("cli.badLang", map[string]any{"Lang": *langFlag}))
@@ -121,6 +123,27 @@ func (c *cli) usage(msg string) int {
 	fmt.Fprintln(c.stderr, "mostrador: "+msg)
 	fmt.Fprint(c.stderr, c.t("cli.usage", nil))
 	return exitUsage
+}
+
+// badFlagValue matches the flag package's two "invalid value" messages.
+var badFlagValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-(\S+): `)
+
+// flagError reports a flag the flag package refused, in the user's language.
+// "--help" or "-h" after a command shows the usage, as it does before one.
+func (c *cli) flagError(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(c.stdout, c.t("cli.usage", nil))
+		return exitOK
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = c.t("cli.unknownFlag", map[string]any{"Flag": "--" + name})
+	} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		msg = c.t("cli.flagNeedsValue", map[string]any{"Flag": "--" + name})
+	} else if m := badFlagValue.FindStringSubmatch(msg); m != nil {
+		msg = c.t("cli.flagBadValue", map[string]any{"Flag": "--" + m[2], "Value": m[1]})
+	}
+	return c.usage(msg)
 }
 
 // defaultDBPath is mostrador.db in the user's data folder:
@@ -206,13 +229,17 @@ func (c *cli) importCmd(args []string) int {
 	asJSON := fs.Bool("json", false, "")
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
-		return c.usage(err.Error())
+		return c.flagError(err)
 	}
 	if len(pos) != 1 {
 		return c.usage(c.t("cli.importFile", nil))
 	}
 	if kind == "appointments" {
-		return c.errorf("cli.later", map[string]any{"Command": "import appointments"})
+		return c.importAppointments(pos[0], orders.Options{Format: *format, DryRun: *dry, DateOrder: *dateOrder,
+			Location: time.Local}, *asJSON)
+	}
+	if code := c.checkImportFile(pos[0]); code != exitOK {
+		return code
 	}
 	db, code := c.openDB()
 	if db == nil {
@@ -221,8 +248,14 @@ func (c *cli) importCmd(args []string) int {
 	defer db.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := orders.ImportFile(ctx, db, pos[0], orders.Options{Format: *format, DryRun: *dry,
-		DateOrder: *dateOrder, Location: time.Local})
+	opts := orders.Options{Format: *format, DryRun: *dry, DateOrder: *dateOrder, Location: time.Local}
+	var shown changeList
+	if !*asJSON {
+		// The text report lists a few changes: take them as they come rather
+		// than holding every new order of a big file.
+		opts.OnChange = shown.add
+	}
+	res, err := orders.ImportFile(ctx, db, pos[0], opts)
 	if err != nil {
 		var fe *orders.FileError
 		if errors.As(err, &fe) {
@@ -243,7 +276,7 @@ func (c *cli) importCmd(args []string) int {
 	if *asJSON {
 		c.printJSON(c.localize(res))
 	} else {
-		c.printImport(res)
+		c.printImport(res, &shown)
 	}
 	switch {
 	case res.Imported() == 0 && len(res.Rejected) > 0:
@@ -252,6 +285,19 @@ func (c *cli) importCmd(args []string) int {
 		return exitRejected
 	}
 	return exitOK
+}
+
+// checkImportFile catches a mistyped path or a folder before the database is
+// opened (and perhaps created), with a message that says what was expected.
+func (c *cli) checkImportFile(path string) int {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return c.errorf("cli.fileMissing", map[string]any{"File": path})
+	case err == nil && st.IsDir():
+		return c.errorf("cli.fileIsDir", map[string]any{"File": path})
+	}
+	return exitOK // other problems are reported by the import, with their cause
 }
 
 // jsonResult is the import result with each rejection's reason in words.
@@ -272,7 +318,7 @@ func (c *cli) localize(res *orders.Result) jsonResult {
 		out.Rejected = append(out.Rejected, jsonRejection{r, c.t(r.Code, r.Args)})
 	}
 	for _, w := range res.Warnings {
-		out.Warnings = append(out.Warnings, c.t(w.Code, w.Args))
+		out.Warnings = append(out.Warnings, c.warning(w))
 	}
 	return out
 }
@@ -283,7 +329,44 @@ func (c *cli) printJSON(v any) {
 	enc.Encode(v)
 }
 
-func (c *cli) printImport(res *orders.Result) {
+// warning words an import warning; a date order is named in the user's
+// language.
+func (c *cli) warning(w orders.Warning) string {
+	data := map[string]any{}
+	for k, v := range w.Args {
+		data[k] = v
+	}
+	switch w.Args["Order"] {
+	case "day/month/year":
+		data["Order"] = c.t("ui.dmy", nil)
+	case "month/day/year":
+		data["Order"] = c.t("ui.mdy", nil)
+	}
+	return c.t(w.Code, data)
+}
+
+// changeList keeps the first changes worth listing (not "new": those are
+// counted above them) and counts the rest.
+type changeList struct {
+	first []orders.Change
+	more  int
+}
+
+const changesShown = 50
+
+func (l *changeList) add(ch orders.Change) {
+	switch {
+	case ch.Kind == "reset": // the import started over
+		*l = changeList{}
+	case ch.Kind == "new":
+	case len(l.first) < changesShown:
+		l.first = append(l.first, ch)
+	default:
+		l.more++
+	}
+}
+
+func (c *cli) printImport(res *orders.Result, changes *changeList) {
 	w := c.stdout
 	key := "cli.importDone"
 	if res.DryRun {
@@ -295,6 +378,122 @@ func (c *cli) printImport(res *orders.Result) {
 		"Updated": res.Orders.Updated, "Unchanged": res.Orders.Unchanged}))
 	fmt.Fprintln(w, c.t("cli.importCustomers", map[string]any{"Inserted": res.Customers.Inserted,
 		"Updated": res.Customers.Updated}))
+	if len(changes.first) > 0 {
+		fmt.Fprintln(w, c.t("cli.changes", nil))
+	}
+	for _, ch := range changes.first {
+		fields := make([]string, len(ch.Fields))
+		for i, f := range ch.Fields {
+			fields[i] = c.t("field."+f, nil)
+		}
+		line := c.t("change."+ch.Kind, map[string]any{"Order": ch.Order, "Carrier": ch.Carrier,
+			"Tracking": ch.Tracking, "Fields": strings.Join(fields, ", "), "Email": ch.CustomerEmail})
+		fmt.Fprintln(w, "  "+strings.TrimRight(line, " ")) // no carrier or tracking: no trailing blanks
+	}
+	if changes.more > 0 {
+		fmt.Fprintln(w, "  "+c.t("cli.more", map[string]any{"Count": changes.more}))
+	}
+	if len(res.Rejected) > 0 {
+		fmt.Fprintln(w, c.t("cli.rejected", map[string]any{"Count": len(res.Rejected)}))
+		for _, r := range res.Rejected {
+			reason := c.t(r.Code, r.Args)
+			if r.Column != "" {
+				fmt.Fprintln(w, "  "+c.t("cli.rejectedCell", map[string]any{"Row": r.Row, "Column": r.Column,
+					"Value": r.Value, "Reason": reason}))
+			} else {
+				fmt.Fprintln(w, "  "+c.t("cli.rejectedRow", map[string]any{"Row": r.Row, "Reason": reason}))
+			}
+		}
+	}
+	for _, wn := range res.Warnings {
+		fmt.Fprintln(w, c.t("cli.warning", nil)+" "+c.warning(wn))
+	}
+}
+
+// importAppointments is "import appointments FILE": a booking export into
+// the appointment table, reported as orders are. Exit status as for orders.
+func (c *cli) importAppointments(path string, opts orders.Options, asJSON bool) int {
+	if code := c.checkImportFile(path); code != exitOK {
+		return code
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := orders.ImportAppointmentsFile(ctx, db, path, opts)
+	if err != nil {
+		var fe *orders.FileError
+		if !errors.As(err, &fe) {
+			return c.errorf("cli.importFailed", map[string]any{"File": path, "Err": err.Error()})
+		}
+		data := map[string]any{"File": path}
+		for k, v := range fe.Args {
+			data[k] = v
+		}
+		if fe.Err != nil {
+			data["Err"] = fe.Err.Error()
+		}
+		if fe.Code == "import.unknownFormatFlag" || fe.Code == "import.badDateOrder" {
+			return c.usage(c.t(fe.Code, data))
+		}
+		return c.errorf(fe.Code, data)
+	}
+	if asJSON {
+		out := jsonAppointments{AppointmentResult: res, Rejected: []jsonRejection{}, Warnings: []string{}}
+		for _, r := range res.Rejected {
+			out.Rejected = append(out.Rejected, jsonRejection{r, c.t(r.Code, r.Args)})
+		}
+		for _, w := range res.Warnings {
+			out.Warnings = append(out.Warnings, c.warning(w))
+		}
+		c.printJSON(out)
+	} else {
+		c.printAppointments(res)
+	}
+	switch {
+	case res.Imported() == 0 && len(res.Rejected) > 0:
+		return exitFailure
+	case len(res.Rejected) > 0:
+		return exitRejected
+	}
+	return exitOK
+}
+
+// jsonAppointments is the appointments import result with each rejection's
+// reason in words.
+type jsonAppointments struct {
+	*orders.AppointmentResult
+	Rejected []jsonRejection `json:"rejected"`
+	Warnings []string        `json:"warnings"`
+}
+
+func (c *cli) printAppointments(res *orders.AppointmentResult) {
+	w := c.stdout
+	key := "cli.importDone"
+	if res.DryRun {
+		key = "cli.importDry"
+	}
+	fmt.Fprintln(w, c.t(key, map[string]any{"File": res.File, "Format": res.Format, "Rows": res.Rows,
+		"Encoding": res.Dialect.Encoding, "Delimiter": printableDelim(res.Dialect.Delimiter)}))
+	zone := res.TimeZone
+	if zone == "" {
+		zone = time.Local.String()
+	}
+	fmt.Fprintln(w, c.t("cli.importAppointments", map[string]any{"Inserted": res.Appointments.Inserted,
+		"Updated": res.Appointments.Updated, "Unchanged": res.Appointments.Unchanged, "Zone": zone}))
+	fmt.Fprintln(w, c.t("cli.importCustomers", map[string]any{"Inserted": res.Customers.Inserted,
+		"Updated": res.Customers.Updated}))
+	when := func(t time.Time, tz string) string {
+		if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
+			t = t.In(loc)
+		} else {
+			t = t.In(time.Local)
+		}
+		return t.Format("2006-01-02 15:04")
+	}
 	var shown int
 	for _, ch := range res.Changes {
 		if ch.Kind == "new" {
@@ -306,8 +505,16 @@ func (c *cli) printImport(res *orders.Result) {
 		if shown++; shown > 50 {
 			continue
 		}
-		fmt.Fprintln(w, "  "+c.t("change."+ch.Kind, map[string]any{"Order": ch.Order, "Carrier": ch.Carrier,
-			"Tracking": ch.Tracking, "Fields": strings.Join(ch.Fields, ", "), "Email": ch.CustomerEmail}))
+		name := ch.CustomerName
+		if name == "" {
+			name = ch.CustomerEmail
+		}
+		data := map[string]any{"Name": name, "Service": ch.Service, "When": when(ch.StartsAt, ch.TimeZone),
+			"Fields": strings.Join(ch.Fields, ", ")}
+		if ch.From != nil {
+			data["From"] = when(*ch.From, ch.TimeZone)
+		}
+		fmt.Fprintln(w, "  "+strings.ReplaceAll(c.t("appt."+ch.Kind, data), " ()", ""))
 	}
 	if shown > 50 {
 		fmt.Fprintln(w, "  "+c.t("cli.more", map[string]any{"Count": shown - 50}))
@@ -325,7 +532,7 @@ func (c *cli) printImport(res *orders.Result) {
 		}
 	}
 	for _, wn := range res.Warnings {
-		fmt.Fprintln(w, c.t("cli.warning", nil)+" "+c.t(wn.Code, wn.Args))
+		fmt.Fprintln(w, c.t("cli.warning", nil)+" "+c.warning(wn))
 	}
 }
 
@@ -345,7 +552,7 @@ func (c *cli) customerCmd(args []string) int {
 	asJSON := fs.Bool("json", false, "")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return c.usage(err.Error())
+		return c.flagError(err)
 	}
 	if len(pos) != 1 {
 		return c.usage(c.t("cli.customerWho", nil))
@@ -391,7 +598,8 @@ func (c *cli) printCard(card *orders.Card) {
 		if o.Total != nil {
 			total = orders.FormatMoney(*o.Total, o.Currency, c.lang)
 		}
-		fmt.Fprintf(w, "  %s  %-10s %s  %s  %s\n", when, o.Number, total, c.t("status."+o.Status, nil), trackingText(o))
+		line := fmt.Sprintf("  %s  %-10s %s  %s  %s", when, o.Number, total, c.t("status."+o.Status, nil), trackingText(o))
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
 		for _, it := range o.Items {
 			fmt.Fprintf(w, "      %d × %s\n", it.Quantity, it.Name)
 		}

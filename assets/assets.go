@@ -8,7 +8,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"text/template"
@@ -47,12 +49,21 @@ func load() {
 }
 
 // Lang picks a supported language: the one asked for, else the environment's
-// (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else Spanish.
+// (LANGUAGE, a colon-separated list in order of preference, then LC_ALL,
+// LC_MESSAGES, LANG), else Spanish. A value that names neither language
+// (C, fr_FR) gives way to the next one.
 func Lang(asked string) string {
-	for _, s := range []string{asked, os.Getenv("LANGUAGE"), os.Getenv("LC_ALL"), os.Getenv("LC_MESSAGES"), os.Getenv("LANG")} {
+	tags := []string{asked}
+	tags = append(tags, strings.Split(os.Getenv("LANGUAGE"), ":")...)
+	tags = append(tags, os.Getenv("LC_ALL"), os.Getenv("LC_MESSAGES"), os.Getenv("LANG"))
+	for _, s := range tags {
+		// es, es_AR.UTF-8, es-419, en@euro: the language is the part before _-.@
 		s = strings.ToLower(s)
+		if i := strings.IndexAny(s, "_-.@"); i >= 0 {
+			s = s[:i]
+		}
 		for _, l := range Languages {
-			if strings.HasPrefix(s, l) {
+			if s == l {
 				return l
 			}
 		}
@@ -63,7 +74,7 @@ func Lang(asked string) string {
 // Translate returns the message key in language lang, with data filled into
 // its {{.Field}} placeholders. A count in data["Count"] picks the one/other
 // plural form. An unknown key comes back as itself, so a missing translation
-// shows up instead of vanishing.
+// shows up instead of vanishing; a placeholder missing from data is left empty.
 func Translate(lang, key string, data map[string]any) string {
 	loadOnce.Do(load)
 	if loadErr != nil {
@@ -83,23 +94,34 @@ func Translate(lang, key string, data map[string]any) string {
 			return key
 		}
 		text = plural["other"]
-		if n, ok := data["Count"].(int); ok && n == 1 && plural["one"] != "" {
+		// Any number type: Args that went through JSON hold float64.
+		if fmt.Sprint(data["Count"]) == "1" && plural["one"] != "" {
 			text = plural["one"]
 		}
 	}
 	if !strings.Contains(text, "{{") {
 		return text
 	}
-	t, err := template.New(key).Option("missingkey=zero").Parse(text)
+	t, err := template.New(key).Parse(text)
 	if err != nil {
 		return text
 	}
+	// Without this a forgotten field prints as Go's "<no value>".
+	filled := map[string]any{}
+	for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
+		filled[m[1]] = ""
+	}
+	maps.Copy(filled, data)
 	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
+	if err := t.Execute(&b, filled); err != nil {
 		return text
 	}
 	return b.String()
 }
+
+// placeholder is a {{.Field}} in a message; the assets tests make sure the
+// catalogs use no other kind of action.
+var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 
 // Keys lists the message keys of one language, for tests that check both
 // languages say everything.
