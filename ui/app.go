@@ -4,11 +4,14 @@ package ui
 
 import (
 	"database/sql"
+	"os"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"mostrador/assets"
@@ -26,11 +29,19 @@ type Options struct {
 
 // Run opens the window on db and returns when it is closed.
 func Run(db *sql.DB, opts Options) {
+	if opts.Lang != "" {
+		// Fyne's own words (file dialog, "Error") follow LANGUAGE, so that
+		// --lang changes the whole window and not only Mostrador's strings.
+		os.Setenv("LANGUAGE", opts.Lang)
+	}
+	if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
+		fyne.LogError("load translations", err)
+	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("Mostrador")
 	w.SetContent(New(db, w, opts).Content())
-	w.Resize(fyne.NewSize(1100, 720))
+	w.Resize(fyne.NewSize(1100, 680)) // fits a 1366×768 laptop screen with its panel
 	w.CenterOnScreen()
 	w.ShowAndRun()
 }
@@ -41,8 +52,10 @@ type Window struct {
 	win       fyne.Window
 	opts      Options
 	customers *customersView
+	importBtn *widget.Button
 	status    *widget.Label
 	content   fyne.CanvasObject
+	imports   sync.WaitGroup // imports running in the background
 }
 
 // New builds the window's content; the caller shows it (tests use a test
@@ -56,11 +69,11 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	}
 	w := &Window{db: db, win: win, opts: opts}
 	w.status = widget.NewLabel("")
+	w.importBtn = widget.NewButtonWithIcon(w.t("ui.import"), importIcon(), w.chooseImport)
+	w.importBtn.Importance = widget.HighImportance
 	w.customers = newCustomersView(w)
-	importBtn := widget.NewButtonWithIcon(w.t("ui.import"), importIcon(), w.chooseImport)
-	importBtn.Importance = widget.HighImportance
 	title := widget.NewLabelWithStyle("Mostrador", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	top := container.NewBorder(nil, nil, title, importBtn)
+	top := container.NewBorder(nil, nil, title, w.importBtn)
 	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(w.status), nil, nil, w.customers.content)
 	w.customers.reload()
 	return w
@@ -74,3 +87,8 @@ func (w *Window) t(key string) string { return assets.Translate(w.opts.Lang, key
 func (w *Window) tf(key string, data map[string]any) string {
 	return assets.Translate(w.opts.Lang, key, data)
 }
+
+// count writes a number of things in the window's language: 20.480, 20,480.
+// Given as a message's Count, it still picks the plural form: Translate
+// reads the number's text.
+func (w *Window) count(n int) string { return formatCount(n, w.opts.Lang) }

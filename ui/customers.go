@@ -2,52 +2,48 @@ package ui
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"mostrador/assets"
 	"mostrador/orders"
 )
 
-// customersView is the list of customers beside the selected one's card.
+// listLimit caps the customer list; a search finds the others.
+const listLimit = 1000
+
+// customersView is the list of customers beside the selected one's card, or,
+// while the shop has no customer yet, a welcome that says how to get some.
 type customersView struct {
-	w       *Window
-	search  *widget.Entry
-	list    *widget.List
-	rows    []orders.CustomerRow
-	card    *fyne.Container
-	empty   *widget.Label
-	content fyne.CanvasObject
-	current int64
+	w         *Window
+	search    *widget.Entry
+	list      *widget.List
+	rows      []orders.CustomerRow
+	noMatches *widget.Label
+	card      *fyne.Container
+	split     *container.Split
+	welcome   fyne.CanvasObject
+	content   fyne.CanvasObject
+	current   int64 // the customer whose card is shown, 0 for none
 }
 
 func newCustomersView(w *Window) *customersView {
 	v := &customersView{w: w}
 	v.search = widget.NewEntry()
 	v.search.SetPlaceHolder(w.t("ui.searchCustomers"))
+	v.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	v.search.OnChanged = func(string) { v.reload() }
 	v.list = widget.NewList(
 		func() int { return len(v.rows) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			sub := widget.NewLabel("")
-			sub.Truncation = fyne.TextTruncateEllipsis
-			sub.Importance = widget.LowImportance
-			return container.NewVBox(name, sub)
-		},
+		newCustomerRow,
 		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= len(v.rows) {
-				return
+			if id < len(v.rows) {
+				v.fillRow(o, v.rows[id])
 			}
-			r := v.rows[id]
-			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(displayName(r.Customer, w))
-			box.Objects[1].(*widget.Label).SetText(v.subtitle(r))
 		},
 	)
 	v.list.OnSelected = func(id widget.ListItemID) {
@@ -55,15 +51,65 @@ func newCustomersView(w *Window) *customersView {
 			v.show(v.rows[id].ID)
 		}
 	}
-	v.empty = widget.NewLabel(w.t("ui.noCustomers"))
-	v.empty.Wrapping = fyne.TextWrapWord
-	v.empty.Alignment = fyne.TextAlignCenter
+	v.noMatches = widget.NewLabel(w.t("ui.noMatches"))
+	v.noMatches.Wrapping = fyne.TextWrapWord
+	v.noMatches.Hide()
 	v.card = container.NewVBox()
-	left := container.NewBorder(v.search, nil, nil, nil, container.NewStack(v.list, container.NewCenter(v.empty)))
-	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(v.card)))
-	split.Offset = 0.34
-	v.content = split
+	left := container.NewBorder(v.search, nil, nil, nil,
+		container.NewStack(v.list, container.NewVBox(v.noMatches)))
+	v.split = container.NewHSplit(left, container.NewVScroll(container.NewPadded(v.card)))
+	v.split.Offset = 0.34
+	v.welcome = v.newWelcome()
+	v.welcome.Hide()
+	v.content = container.NewStack(v.split, v.welcome)
 	return v
+}
+
+// newWelcome is what a first run shows: what Mostrador does with an orders
+// file, and the button to import one.
+func (v *customersView) newWelcome() fyne.CanvasObject {
+	w := v.w
+	icon := canvas.NewImageFromResource(fyne.NewStaticResource("icon.png", assets.Icon))
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSize(96, 96))
+	title := widget.NewLabelWithStyle(w.t("ui.welcome"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameHeadingText
+	body := widget.NewLabel(w.t("ui.noCustomers"))
+	body.Alignment = fyne.TextAlignCenter
+	body.Wrapping = fyne.TextWrapWord
+	btn := widget.NewButtonWithIcon(w.t("ui.import"), importIcon(), w.chooseImport)
+	btn.Importance = widget.HighImportance
+	types := widget.NewLabel(w.t("ui.fileTypes"))
+	types.Alignment = fyne.TextAlignCenter
+	types.Wrapping = fyne.TextWrapWord
+	types.SizeName = theme.SizeNameCaptionText
+	return container.New(columnLayout{width: 560}, icon, title, body, container.NewCenter(btn), types)
+}
+
+// newCustomerRow is one line of the list: the name, and below it the email
+// (or that there is none) and how many orders.
+func newCustomerRow() fyne.CanvasObject {
+	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name.Truncation = fyne.TextTruncateEllipsis
+	sub := widget.NewLabel("")
+	sub.Truncation = fyne.TextTruncateEllipsis
+	row := tightBox()
+	row.Add(name)
+	row.Add(sub)
+	return row
+}
+
+func (v *customersView) fillRow(o fyne.CanvasObject, r orders.CustomerRow) {
+	box := o.(*fyne.Container)
+	box.Objects[0].(*widget.Label).SetText(displayName(r.Customer, v.w))
+	sub := box.Objects[1].(*widget.Label)
+	sub.SetText(v.subtitle(r))
+	if r.Emailable {
+		sub.Importance = widget.MediumImportance
+	} else {
+		sub.Importance = widget.WarningImportance
+	}
+	sub.Refresh()
 }
 
 func displayName(c orders.Customer, w *Window) string {
@@ -84,32 +130,61 @@ func (v *customersView) subtitle(r orders.CustomerRow) string {
 	return who + " · " + v.w.tf("ui.orderCount", map[string]any{"Count": r.Orders})
 }
 
-// reload reads the list again (after an import or a search).
+// reload reads the list again (after an import or a search) and keeps the
+// shown customer selected when it is still in the list.
 func (v *customersView) reload() {
-	rows, err := orders.ListCustomers(context.Background(), v.w.db, v.search.Text, 1000)
+	rows, err := orders.ListCustomers(context.Background(), v.w.db, v.search.Text, listLimit)
 	if err != nil {
 		v.w.status.SetText(v.w.tf("ui.error", map[string]any{"Err": err.Error()}))
 		return
 	}
 	v.rows = rows
+	firstRun := len(rows) == 0 && v.search.Text == ""
+	if firstRun {
+		v.split.Hide()
+		v.welcome.Show()
+		v.w.importBtn.Hide() // the welcome has its own, in the middle
+		v.w.status.SetText("")
+	} else {
+		v.welcome.Hide()
+		v.split.Show()
+		v.w.importBtn.Show()
+		key := "ui.customerCount"
+		if len(rows) == listLimit {
+			key = "ui.customerCountMore"
+		}
+		v.w.status.SetText(v.w.tf(key, map[string]any{"Count": len(rows), "Customers": v.w.count(len(rows))}))
+	}
+	if len(rows) == 0 && !firstRun {
+		v.noMatches.Show()
+	} else {
+		v.noMatches.Hide()
+	}
 	v.list.UnselectAll()
 	v.list.Refresh()
 	if len(rows) == 0 {
-		if v.search.Text != "" {
-			v.empty.SetText(v.w.t("ui.noMatches"))
-		} else {
-			v.empty.SetText(v.w.t("ui.noCustomers"))
+		v.clearCard()
+		return
+	}
+	sel := 0
+	for i, r := range rows {
+		if r.ID == v.current {
+			sel = i
+			break
 		}
-		v.empty.Show()
-	} else {
-		v.empty.Hide()
 	}
-	v.w.status.SetText(v.w.tf("ui.customerCount", map[string]any{"Count": len(rows)}))
-	if len(rows) > 0 {
-		v.list.Select(0)
-	} else {
-		v.card.RemoveAll()
+	v.list.Select(sel)
+	if v.list.Size().Height == 0 {
+		// Not laid out yet: Select scrolled as if the list were zero high,
+		// which would hide the selected first row above the top.
+		v.list.ScrollToOffset(0)
 	}
+}
+
+func (v *customersView) clearCard() {
+	v.current = 0
+	v.card.RemoveAll()
+	v.card.Refresh()
 }
 
 // show fills the card of one customer.
@@ -120,77 +195,6 @@ func (v *customersView) show(id int64) {
 		return
 	}
 	v.current = id
-	w := v.w
-	v.card.RemoveAll()
-	name := widget.NewLabelWithStyle(displayName(card.Customer, w), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	name.SizeName = theme.SizeNameSubHeadingText
-	v.card.Add(name)
-	if card.Customer.Emailable {
-		v.card.Add(widget.NewLabel(card.Customer.Email))
-	} else {
-		warn := widget.NewLabelWithStyle(w.t("ui.noEmail"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-		warn.Importance = widget.WarningImportance
-		v.card.Add(warn)
-	}
-	if card.Customer.Phone != "" {
-		v.card.Add(widget.NewLabel(w.tf("card.phone", map[string]any{"Phone": card.Customer.Phone})))
-	}
-	var ltv []string
-	for _, m := range card.Totals.LifetimeValue {
-		ltv = append(ltv, orders.FormatMoney(m.Minor, m.Currency, w.opts.Lang))
-	}
-	if len(ltv) == 0 {
-		ltv = []string{"—"}
-	}
-	v.card.Add(widget.NewLabel(w.tf("card.totals", map[string]any{"Count": card.Totals.OrderCount, "Value": strings.Join(ltv, " + ")})))
-	v.card.Add(widget.NewSeparator())
-	for _, o := range card.Orders {
-		v.card.Add(v.orderBlock(o))
-	}
+	v.card.Objects = cardObjects(v.w, card)
 	v.card.Refresh()
-}
-
-func (v *customersView) orderBlock(o orders.Order) fyne.CanvasObject {
-	w := v.w
-	head := o.Number
-	if o.PlacedAt != nil {
-		head += " · " + o.PlacedAt.In(w.opts.Location).Format(dateLayout(w.opts.Lang))
-	}
-	if o.Total != nil {
-		head += " · " + orders.FormatMoney(*o.Total, o.Currency, w.opts.Lang)
-	}
-	title := widget.NewLabelWithStyle(head, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	status := widget.NewLabel(w.t("status." + o.Status))
-	switch o.Status {
-	case "cancelled", "refunded":
-		status.Importance = widget.DangerImportance
-	case "delivered", "shipped":
-		status.Importance = widget.SuccessImportance
-	}
-	box := container.NewVBox(container.NewBorder(nil, nil, title, status))
-	for _, it := range o.Items {
-		line := fmt.Sprintf("%d × %s", it.Quantity, it.Name)
-		if it.Variant != "" {
-			line += " (" + it.Variant + ")"
-		}
-		if it.LineTotal != nil {
-			line += " — " + orders.FormatMoney(*it.LineTotal, o.Currency, w.opts.Lang)
-		}
-		l := widget.NewLabel(line)
-		l.Wrapping = fyne.TextWrapWord
-		box.Add(l)
-	}
-	if o.Tracking != "" {
-		box.Add(widget.NewLabel(w.tf("card.tracking", map[string]any{"Carrier": o.Carrier, "Tracking": o.Tracking})))
-	}
-	box.Add(widget.NewLabelWithStyle(w.tf("card.platform", map[string]any{"Platform": o.Platform}),
-		fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
-	return widget.NewCard("", "", box)
-}
-
-func dateLayout(lang string) string {
-	if lang == "en" {
-		return "Jan 2, 2006"
-	}
-	return "02/01/2006"
 }

@@ -1,0 +1,177 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"mostrador/orders"
+)
+
+func TestCustomerListShowsImportedCustomers(t *testing.T) {
+	db := newShopDB(t)
+	importFixtures(t, db, "shopify_orders.csv", "tiendanube_es.csv")
+	_, win := openWindow(t, db, "es")
+
+	// 5 Shopify customers (Ana Pérez twice, under two spellings of her
+	// email) and 3 Tiendanube ones (Martina Gómez twice).
+	mustShow(t, win,
+		"8 clientes",
+		"Martina Gómez", "martina.gomez@example.com.ar · 2 pedidos",
+		"Federico Álvarez", "fede.alvarez@example.com · 1 pedido",
+		"Sofía Peña", "sofia.pena@example.com · 1 pedido",
+		"Ana Pérez", "ana.perez@example.com · 2 pedidos",
+		"Michael O'Brien", "mike.obrien@example.com · 1 pedido",
+		"Lucía Fernández", "Emily Carter", "José Núñez",
+	)
+	mustNotShow(t, win, "Bienvenido a Mostrador")
+	// The newest buyer comes first and her card is open.
+	mustShow(t, win, "martina.gomez@example.com.ar", "2 pedidos · valor total 24.700,00 ARS")
+	mustBeTranslated(t, win)
+}
+
+func TestFirstSelectedCustomerIsInView(t *testing.T) {
+	db := newShopDB(t)
+	importFixtures(t, db, "shopify_orders.csv", "tiendanube_es.csv", "woocommerce_plugin.csv",
+		"etsy_sold_orders.csv", "generic_es.csv", "bad_rows.csv")
+	w, _ := openWindow(t, db, "es")
+	// Selecting the first row before the list was laid out used to scroll
+	// it one row down, hiding the selected customer above the top.
+	if off := w.customers.list.GetScrollOffset(); off != 0 {
+		t.Errorf("the list opens scrolled by %v; the first, selected customer is hidden", off)
+	}
+}
+
+func TestSearchFiltersTheList(t *testing.T) {
+	db := newShopDB(t)
+	importFixtures(t, db, "shopify_orders.csv", "tiendanube_es.csv")
+	w, win := openWindow(t, db, "es")
+
+	test.Type(w.customers.search, "gomez")
+	mustShow(t, win, "1 cliente", "Martina Gómez", "martina.gomez@example.com.ar · 2 pedidos")
+	mustNotShow(t, win, "Ana Pérez", "Sofía Peña", "Ningún cliente coincide con la búsqueda.")
+
+	w.customers.search.SetText("ANA.PEREZ@")
+	mustShow(t, win, "1 cliente", "Ana Pérez", "ana.perez@example.com")
+	mustNotShow(t, win, "Martina Gómez")
+
+	w.customers.search.SetText("nadie se llama así")
+	mustShow(t, win, "0 clientes", "Ningún cliente coincide con la búsqueda.", "nadie se llama así")
+	mustNotShow(t, win, "Ana Pérez", "ana.perez@example.com", "Bienvenido a Mostrador")
+	mustBeTranslated(t, win)
+	if w.customers.current != 0 || len(w.customers.card.Objects) != 0 {
+		t.Errorf("a card is still shown for a search without results")
+	}
+
+	w.customers.search.SetText("")
+	mustShow(t, win, "8 clientes", "Ana Pérez", "Martina Gómez")
+	mustNotShow(t, win, "Ningún cliente coincide con la búsqueda.")
+}
+
+func TestCardShowsOrdersItemsStatusAndTracking(t *testing.T) {
+	db := newShopDB(t)
+	importFixtures(t, db, "shopify_orders.csv", "tiendanube_es.csv", "woocommerce_plugin.csv")
+	w, win := openWindow(t, db, "es")
+
+	selectCustomer(t, w, "Ana Pérez")
+	mustShow(t, win,
+		"Ana Pérez", "ana.perez@example.com", "Teléfono: +13055550142",
+		"2 pedidos · valor total 84,66 USD",
+		"11/03/2024 · 25,21 USD", "Pagado", "4 × Jabón de oliva - 100 g — 18,00 USD", "Pedido #1004 · Shopify",
+		"05/03/2024 · 59,45 USD", "Enviado", "2 × Jabón de oliva - 100 g — 9,00 USD",
+		"1 × Vela de soja - Lavanda — 15,00 USD", "Pedido #1001 · Shopify",
+	)
+	mustNotShow(t, win, "Sin correo: no se le puede escribir por email")
+
+	// A delivered order with its tracking number; Tiendanube's Excel
+	// formula around it (="TN…") is gone.
+	selectCustomer(t, w, "Martina Gómez")
+	mustShow(t, win, "20/12/2025 · 24.700,00 ARS", "Entregado", "Envío: TN123456789AR",
+		"2 × Vela de soja Ámbar 200 g — 17.000,00 ARS", "Pedido 512 · Tiendanube",
+		"23/12/2025 · 14.100,00 ARS", "Pago pendiente")
+
+	// Carrier and tracking, a refunded order left out of the lifetime value.
+	selectCustomer(t, w, "María José García Núñez")
+	mustShow(t, win, "2 pedidos · valor total 30,40", "Reembolsado", "Envío: Correos PQ4F6P0703611230108001K",
+		"Envío: Correos PQ4F6P0703526580108001X", "Pedido 2041 · WooCommerce")
+	mustBeTranslated(t, win)
+}
+
+func TestLifetimeValueIsPerCurrency(t *testing.T) {
+	db := newShopDB(t)
+	// Lucía Fernández bought in USD on Shopify and, in a sheet without a
+	// currency, in the shop: the two sums are not added together.
+	importFixtures(t, db, "shopify_orders.csv", "generic_es.csv")
+	w, win := openWindow(t, db, "en")
+	selectCustomer(t, w, "Lucía Fernández")
+	mustShow(t, win, "2 orders · lifetime value 13.50 + 37.45 USD",
+		"Mar 12, 2024 · 37.45 USD", "Mar 2, 2024 · 13.50", "Delivered",
+		"Shipment: Correos PQ4F6P0712340010108001A", "Order P-001 · spreadsheet")
+}
+
+func TestCustomerWithoutEmailCannotBeEmailed(t *testing.T) {
+	db := newShopDB(t)
+	importFixtures(t, db, "generic_es.csv")
+	w, win := openWindow(t, db, "es")
+	mustShow(t, win, "sin correo · 1 pedido")
+
+	selectCustomer(t, w, "Pedro Sánchez")
+	mustShow(t, win, "Pedro Sánchez", "Sin correo: no se le puede escribir por email", "Teléfono: 699 888 777",
+		"13/03/2024 · 24,00", "2 × Vela de soja — 24,00")
+
+	selectCustomer(t, w, "Jordi Puig")
+	mustShow(t, win, "jordi.puig@example.cat")
+	mustNotShow(t, win, "Sin correo: no se le puede escribir por email")
+
+	_, win = openWindow(t, db, "en")
+	mustShow(t, win, "no email · 1 order")
+}
+
+func TestEmptyShopSaysWhatToDo(t *testing.T) {
+	for _, tc := range []struct{ lang, title, button string }{
+		{"es", "Bienvenido a Mostrador", "Importar pedidos…"},
+		{"en", "Welcome to Mostrador", "Import orders…"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			w, win := openWindow(t, newShopDB(t), tc.lang)
+			mustShow(t, win, tc.title, w.t("ui.noCustomers"), w.t("ui.fileTypes"))
+			var buttons int
+			for _, s := range screenTexts(win) {
+				if s == tc.button {
+					buttons++
+				}
+			}
+			if buttons != 1 {
+				t.Errorf("want one import button, in the welcome, got %d", buttons)
+			}
+			// No empty list, search box or customer count beside it.
+			mustNotShow(t, win, w.t("ui.searchCustomers"), w.tf("ui.customerCount", map[string]any{"Count": 0}))
+			mustBeTranslated(t, win)
+		})
+	}
+}
+
+func TestCardOfAVeryLoyalCustomerStaysLight(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Order,Date,Customer Name,Email,Item,Qty,Unit Price,Total,Status\n")
+	for i := 1; i <= maxCardOrders+5; i++ {
+		fmt.Fprintf(&b, "F-%d,2024-%02d-%02d,Fiel,fiel@example.com,Café,1,3.00,3.00,Paid\n", i, i%12+1, i%28+1)
+	}
+	path := filepath.Join(t.TempDir(), "fiel.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := newShopDB(t)
+	if _, err := orders.ImportFile(context.Background(), db, path, orders.Options{Location: time.UTC}); err != nil {
+		t.Fatal(err)
+	}
+	_, win := openWindow(t, db, "es")
+	// The lifetime value still counts every order; the card draws the newest.
+	mustShow(t, win, "105 pedidos · valor total 315,00", "… y 5 más")
+}

@@ -1,0 +1,182 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// importAndWait runs the window's import and waits for its result.
+func importAndWait(w *Window, path string) {
+	w.ImportFile(path)
+	w.imports.Wait()
+}
+
+// closeDialog dismisses the dialog on top, as its button would.
+func closeDialog(t *testing.T, w *Window) {
+	t.Helper()
+	c := w.win.Canvas()
+	if c.Overlays().Top() == nil {
+		t.Fatal("no dialog to close")
+	}
+	c.Overlays().Remove(c.Overlays().Top())
+}
+
+func TestImportFillsTheEmptyWindowAndReports(t *testing.T) {
+	db := newShopDB(t)
+	w, win := openWindow(t, db, "es")
+	mustShow(t, win, "Bienvenido a Mostrador")
+
+	importAndWait(w, fixtures+"bad_rows.csv")
+	mustShow(t, win,
+		"Importación terminada",
+		"bad_rows.csv (hoja de cálculo): 6 filas",
+		"Pedidos nuevos: 2 · actualizados: 0 · sin cambios: 0",
+		"Clientes nuevos: 2 · actualizados: 0",
+		"4 filas rechazadas:",
+		"fila 3, columna «Total», valor «abc»: no es un importe que se pueda leer",
+		"fila 4, columna «Date», valor «31/02/2024»: no es una fecha que se pueda leer",
+		"fila 6, columna «Email», valor «ana@»: el correo no es una dirección válida; corríjalo y vuelva a importar",
+		"Aceptar",
+	)
+	mustShow(t, win, "fila 5, columna «Email» (vacía): el pedido B-1004 no tiene correo, nombre ni teléfono: "+
+		"no se sabe de qué cliente es")
+	// Behind the report, the list now holds the two good rows' customers.
+	mustShow(t, win, "2 clientes", "Oliver Hughes", "oliver.hughes@example.co.uk · 1 pedido", "George Evans")
+	mustNotShow(t, win, "Bienvenido a Mostrador", "Importando bad_rows.csv…")
+	mustBeTranslated(t, win)
+	closeDialog(t, w)
+	mustShow(t, win, "Importar pedidos…") // back in the bar, now that the welcome is gone
+
+	// The same file again changes nothing; a later export updates orders and
+	// says which.
+	importAndWait(w, fixtures+"bad_rows.csv")
+	mustShow(t, win, "Pedidos nuevos: 0 · actualizados: 0 · sin cambios: 2")
+	closeDialog(t, w)
+	importAndWait(w, fixtures+"shopify_orders.csv")
+	closeDialog(t, w)
+	importAndWait(w, fixtures+"shopify_orders_later.csv")
+	mustShow(t, win, "shopify_orders_later.csv (Shopify): 12 filas", "Cambios:", "Clientes nuevos: 1 · actualizados: 0")
+	if !hasPrefix(screenTexts(win), "#1002: ") {
+		t.Errorf("the changed order #1002 (now cancelled) is not listed")
+	}
+	mustShow(t, win, "8 clientes", "Carmen Ruiz")
+	if hasPrefix(screenTexts(win), "Aviso: columnas que no se usan") {
+		t.Errorf("Shopify's unused columns are listed, as noise")
+	}
+	mustBeTranslated(t, win)
+}
+
+func TestImportKeepsTheOpenCard(t *testing.T) {
+	db := newShopDB(t)
+	importFixtures(t, db, "shopify_orders.csv")
+	w, win := openWindow(t, db, "en")
+	selectCustomer(t, w, "José Núñez")
+	importAndWait(w, fixtures+"tiendanube_es.csv")
+	closeDialog(t, w)
+	// New customers came first in the list; the owner still sees José.
+	mustShow(t, win, "jose.nunez@example.es", "Refunded")
+}
+
+func TestImportErrorsAreClear(t *testing.T) {
+	dir := t.TempDir()
+	garbled := filepath.Join(dir, "pedidos.xlsx")
+	if err := os.WriteFile(garbled, []byte("PK\x03\x04 not really a spreadsheet"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang, path, title, starts string
+	}{
+		{"es", filepath.Join(dir, "no-existe.csv"), "No se pudo importar", "El archivo no-existe.csv ya no está donde estaba"},
+		{"en", filepath.Join(dir, "missing.csv"), "Could not import", "The file missing.csv is no longer where it was"},
+		{"es", fixtures + "not_orders.csv", "No se pudo importar", "not_orders.csv no parece una exportación de pedidos"},
+		{"en", fixtures + "not_orders.csv", "Could not import", "not_orders.csv does not look like an orders export"},
+		{"es", garbled, "No se pudo importar", "No se puede leer pedidos.xlsx: puede que esté dañado"},
+	} {
+		t.Run(tc.lang+"/"+filepath.Base(tc.path), func(t *testing.T) {
+			db := newShopDB(t)
+			w, win := openWindow(t, db, tc.lang)
+			importAndWait(w, tc.path)
+			texts := screenTexts(win)
+			mustShow(t, win, tc.title)
+			if !hasPrefix(texts, tc.starts) {
+				t.Errorf("no message starting %q in:\n%s", tc.starts, strings.Join(texts, "\n"))
+			}
+			for _, s := range texts {
+				// Go's and the importer's own words are not for the owner.
+				if strings.Contains(s, "no such file") || strings.Contains(s, "shopify (shopify)") {
+					t.Errorf("technical message shown: %q", s)
+				}
+			}
+			mustNotShow(t, win, w.t("ui.importResult"))
+			// Nothing was imported: the welcome is still there behind it.
+			mustShow(t, win, w.t("ui.welcome"))
+			mustBeTranslated(t, win)
+		})
+	}
+}
+
+func TestImportWarningsSpeakToTheWindow(t *testing.T) {
+	db := newShopDB(t)
+	w, win := openWindow(t, db, "es")
+	importAndWait(w, fixtures+"generic_ambiguous_dates.csv")
+	var warning string
+	for _, s := range screenTexts(win) {
+		if strings.HasPrefix(s, "Aviso: las fechas como") {
+			warning = s
+		}
+	}
+	if warning == "" {
+		t.Fatalf("no warning about ambiguous dates")
+	}
+	// The command line's advice (--date-order) means nothing in a window,
+	// and the date order is said in Spanish.
+	if strings.Contains(warning, "--") || !strings.Contains(warning, "día/mes/año") && !strings.Contains(warning, "mes/día/año") {
+		t.Errorf("warning not fit for the window: %q", warning)
+	}
+}
+
+func TestManyCustomers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Order,Date,Customer Name,Email,Item,Qty,Unit Price,Total,Status\n")
+	for i := 1; i <= 1200; i++ {
+		fmt.Fprintf(&b, "M-%d,2024-03-%02d,Cliente %d,cliente%d@example.com,Jabón,1,4.50,4.50,Paid\n", i, i%28+1, i, i)
+	}
+	path := filepath.Join(t.TempDir(), "muchos.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, win := openWindow(t, newShopDB(t), "es")
+	importAndWait(w, path)
+	mustShow(t, win, "muchos.csv (hoja de cálculo): 1200 filas", "Pedidos nuevos: 1200 · actualizados: 0 · sin cambios: 0",
+		// The list stops at listLimit, and says so.
+		"Se muestran los 1000 clientes más recientes: busque para encontrar a los demás")
+	closeDialog(t, w)
+	w.customers.search.SetText("cliente1199@")
+	mustShow(t, win, "1 cliente", "Cliente 1199")
+}
+
+func TestFormatCount(t *testing.T) {
+	for _, tc := range []struct {
+		n        int
+		lang, is string
+	}{
+		{0, "es", "0"}, {999, "en", "999"}, {2024, "es", "2024"}, {2024, "en", "2,024"},
+		{20480, "es", "20.480"}, {1234567, "en", "1,234,567"}, {-5, "es", "-5"},
+	} {
+		if got := formatCount(tc.n, tc.lang); got != tc.is {
+			t.Errorf("formatCount(%d, %s) = %q, want %q", tc.n, tc.lang, got, tc.is)
+		}
+	}
+}
+
+func TestWrittenCountsPickThePluralForm(t *testing.T) {
+	w, _ := openWindow(t, newShopDB(t), "es")
+	for n, want := range map[int]string{1: "1 fila leída", 2: "2 filas leídas", 20480: "20.480 filas leídas"} {
+		if got := w.tf("ui.rowsRead", map[string]any{"Count": w.count(n)}); got != want {
+			t.Errorf("%d rows: %q, want %q", n, got, want)
+		}
+	}
+}
