@@ -44,20 +44,81 @@ func decodeText(r io.Reader) (io.Reader, string, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, "", err
 	}
+	text := func(t transform.Transformer) io.Reader {
+		return transform.NewReader(br, transform.Chain(t, new(macLineEnds)))
+	}
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		br.Discard(3)
-		return transform.NewReader(br, utf8Fallback{}), "utf-8-bom", nil
+		return text(utf8Fallback{}), "utf-8-bom", nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
-		return transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), "utf-16le", nil
+		return text(unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), "utf-16le", nil
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()), "utf-16be", nil
+		return text(unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()), "utf-16be", nil
 	}
 	if multi, invalid := utf8Census(head); invalid == 0 || multi > 0 {
 		// UTF-8, perhaps with a stray Windows-1252 byte pasted in.
-		return transform.NewReader(br, utf8Fallback{}), "utf-8", nil
+		return text(utf8Fallback{}), "utf-8", nil
 	}
-	return transform.NewReader(br, charmap.Windows1252.NewDecoder()), "windows-1252", nil
+	return text(charmap.Windows1252.NewDecoder()), "windows-1252", nil
+}
+
+// macLineEnds reads the lone carriage returns that end the lines of a
+// classic Mac text file (Excel for Mac's "CSV (Macintosh)") as line feeds:
+// encoding/csv sees no line break in them, and the whole file would be one
+// row. The first line break decides: a carriage return (or a run of them,
+// blank lines) not followed by a line feed makes it a Mac file. Any other
+// file passes through untouched ("\r\r\n", from a double conversion, stays
+// one line break).
+type macLineEnds struct{ mode int8 } // 0 undecided, 1 Mac, -1 other
+
+func (t *macLineEnds) Reset() { t.mode = 0 }
+
+func (t *macLineEnds) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error) {
+	for nSrc < len(src) {
+		if t.mode < 0 {
+			n := copy(dst[nDst:], src[nSrc:])
+			nDst, nSrc = nDst+n, nSrc+n
+			if nSrc < len(src) {
+				return nDst, nSrc, transform.ErrShortDst
+			}
+			return nDst, nSrc, nil
+		}
+		c := src[nSrc]
+		if c == '\n' && t.mode == 0 {
+			t.mode = -1
+			continue
+		}
+		if c == '\r' {
+			if t.mode == 0 {
+				end := nSrc
+				for end < len(src) && src[end] == '\r' && end-nSrc < 512 {
+					end++
+				}
+				switch {
+				case end-nSrc >= 512 || end < len(src) && src[end] != '\n' || end == len(src) && atEOF:
+					t.mode = 1
+				case end < len(src): // a line feed follows
+					t.mode = -1
+					continue
+				default:
+					return nDst, nSrc, transform.ErrShortSrc
+				}
+			}
+			if nSrc+1 == len(src) && !atEOF {
+				return nDst, nSrc, transform.ErrShortSrc
+			}
+			if nSrc+1 == len(src) || src[nSrc+1] != '\n' {
+				c = '\n'
+			}
+		}
+		if nDst == len(dst) {
+			return nDst, nSrc, transform.ErrShortDst
+		}
+		dst[nDst] = c
+		nDst, nSrc = nDst+1, nSrc+1
+	}
+	return nDst, nSrc, nil
 }
 
 // utf8Census counts the valid multi-byte UTF-8 characters and the invalid

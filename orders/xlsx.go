@@ -17,12 +17,14 @@ func isXLSX(f *os.File) bool {
 	return n == 4 && bytes.Equal(sig[:], []byte("PK\x03\x04"))
 }
 
-// xlsxSource streams the first worksheet's rows. Cells are read raw, so dates
-// arrive as serial numbers and amounts without the sheet's display format.
+// xlsxSource streams the rows of the sheet the workbook opens on. Cells are
+// read raw, so dates arrive as serial numbers and amounts without the sheet's
+// display format.
 type xlsxSource struct {
-	f    *excelize.File
-	rows *excelize.Rows
-	n    int
+	f      *excelize.File
+	rows   *excelize.Rows // nil: no sheet has rows
+	primed bool           // rows.Next has already been called for the next row
+	n      int
 }
 
 func openXLSX(path string) (rowSource, string, error) {
@@ -47,20 +49,46 @@ func newXLSXSource(f *excelize.File) (rowSource, string, error) {
 		f.Close()
 		return nil, "", errors.New("the workbook has no worksheet")
 	}
-	sheet := f.GetSheetName(f.GetActiveSheetIndex())
-	if sheet == "" {
-		sheet = sheets[0]
+	// The active sheet is the one the owner last looked at, and the one to
+	// read; a chart or an empty sheet left active gives way to the first
+	// sheet that has rows.
+	order := make([]string, 0, len(sheets))
+	if active := f.GetSheetName(f.GetActiveSheetIndex()); active != "" {
+		order = append(order, active)
 	}
-	rows, err := f.Rows(sheet)
-	if err != nil {
+	for _, s := range sheets {
+		if len(order) == 0 || s != order[0] {
+			order = append(order, s)
+		}
+	}
+	var firstErr error
+	for _, sheet := range order {
+		rows, err := f.Rows(sheet)
+		if err == nil && rows.Next() {
+			return &xlsxSource{f: f, rows: rows, primed: true}, "xlsx\x00xlsx", nil
+		}
+		if err == nil {
+			err = rows.Error()
+			rows.Close()
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
 		f.Close()
-		return nil, "", err
+		return nil, "", firstErr
 	}
-	return &xlsxSource{f: f, rows: rows}, "xlsx\x00xlsx", nil
+	return &xlsxSource{f: f}, "xlsx\x00xlsx", nil
 }
 
 func (s *xlsxSource) Next() (int, []string, error) {
-	if !s.rows.Next() {
+	if s.rows == nil {
+		return 0, nil, io.EOF
+	}
+	if s.primed {
+		s.primed = false
+	} else if !s.rows.Next() {
 		if err := s.rows.Error(); err != nil {
 			return 0, nil, err
 		}
@@ -75,6 +103,8 @@ func (s *xlsxSource) Next() (int, []string, error) {
 }
 
 func (s *xlsxSource) Close() error {
-	s.rows.Close()
+	if s.rows != nil {
+		s.rows.Close()
+	}
 	return s.f.Close()
 }
