@@ -187,12 +187,17 @@ func importAppointments(ctx context.Context, db *sql.DB, name string, open func(
 	if err != nil {
 		return nil, err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx) // the customers' writer batches on it (see batch)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	defer tx.Rollback()
-	if err := writeAppointments(ctx, tx, l, recs, opts, res); err != nil {
+	if err := writeAppointments(ctx, conn, tx, l, recs, opts, res); err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	sortRejections(res.Rejected)

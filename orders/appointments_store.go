@@ -44,14 +44,14 @@ func apptKey(customer int64, start time.Time, service string) string {
 
 // writeAppointments stores the file's appointments inside the import's
 // transaction and fills in the counts and changes.
-func writeAppointments(ctx context.Context, tx *sql.Tx, l *apptLayout, recs []*apptRecord, opts Options, res *AppointmentResult) error {
+func writeAppointments(ctx context.Context, conn *sql.Conn, tx *sql.Tx, l *apptLayout, recs []*apptRecord, opts Options, res *AppointmentResult) error {
 	source := l.format.name
 	existing, err := loadAppointments(ctx, tx, source)
 	if err != nil {
 		return err
 	}
 	scratch := &Result{Changes: []Change{}, Rejected: []Rejection{}, Warnings: []Warning{}}
-	cw, err := newWriter(ctx, tx, apptCustomerFormat, opts.Now().UTC(), scratch)
+	cw, err := newWriter(ctx, conn, tx, apptCustomerFormat, opts.Now().UTC(), scratch)
 	if err != nil {
 		return err
 	}

@@ -279,12 +279,19 @@ func write(ctx context.Context, db *sql.DB, name string, open func() (rowSource,
 	defer closeSource(src)
 	p := &parser{l: sn.layout, loc: opts.Location, order: sn.order, mark: sn.mark, currency: sn.currency}
 
-	tx, err := db.BeginTx(ctx, nil)
+	// One connection of the pool: the writer's batches run on the driver's
+	// connection under this transaction (see batch).
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	defer tx.Rollback()
-	w, err := newWriter(ctx, tx, sn.layout.format, opts.Now().UTC(), res)
+	w, err := newWriter(ctx, conn, tx, sn.layout.format, opts.Now().UTC(), res)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}

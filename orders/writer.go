@@ -38,6 +38,7 @@ type writer struct {
 	anonymous                                        int
 	emailColumn                                      string       // the file's email header, for rejections
 	onChange                                         func(Change) // nil: changes are gathered in res.Changes
+	args                                             []any        // a new order's values, reused
 }
 
 // change reports one change: to the caller's function as it happens, or into
@@ -119,7 +120,7 @@ func textSum(s string) uint64 {
 	return uint64(h)
 }
 
-func newWriter(ctx context.Context, tx *sql.Tx, f *format, now time.Time, res *Result) (*writer, error) {
+func newWriter(ctx context.Context, conn *sql.Conn, tx *sql.Tx, f *format, now time.Time, res *Result) (*writer, error) {
 	w := &writer{ctx: ctx, tx: tx, f: f, now: timeText(now), res: res,
 		existing: map[uint64]known{}, byEmail: map[string]*cust{}, byPhone: map[uint64]*cust{},
 		byName: map[uint64]*cust{}, noEmail: map[int64]*cust{}, updated: map[int64]bool{},
@@ -182,7 +183,7 @@ func newWriter(ctx context.Context, tx *sql.Tx, f *format, now time.Time, res *R
 	}
 	mk := func(dst **batch, table, cols string, size int) {
 		if err == nil {
-			*dst, err = newBatch(ctx, tx, table, cols, size)
+			*dst, err = newBatch(ctx, conn, table, cols, size)
 		}
 	}
 	mk(&w.custs, "customer", "id, email, name, phone, phone_key, name_key, created_at, updated_at", 128)
@@ -217,7 +218,7 @@ func newWriter(ctx context.Context, tx *sql.Tx, f *format, now time.Time, res *R
 // flush writes the queued rows, parents first.
 func (w *writer) flush() error {
 	for _, b := range []*batch{w.custs, w.orders, w.items} {
-		if err := b.flush(w.ctx); err != nil {
+		if err := b.flush(); err != nil {
 			return err
 		}
 	}
@@ -341,12 +342,12 @@ func (w *writer) write(r *record) error {
 	if !found {
 		w.nextOrder++
 		id := w.nextOrder
-		args := append([]any{id, w.f.platform, number, c.id}, orderArgs(f)...)
-		if err := w.orders.add(w.ctx, append(args, hashText(w.f.source, h), w.now, w.now)...); err != nil {
+		w.args = append(append(w.args[:0], id, w.f.platform, number, c.id), orderArgs(f)...)
+		if err := w.orders.add(append(w.args, hashText(w.f.source, h), w.now, w.now)...); err != nil {
 			return fmt.Errorf("order %s: %w", r.number, err)
 		}
 		for i, it := range r.items {
-			if err := w.items.add(w.ctx, id, i+1, it.Quantity, it.Name, it.SKU, it.Variant,
+			if err := w.items.add(id, i+1, it.Quantity, it.Name, it.SKU, it.Variant,
 				nullInt(it.UnitPrice), nullInt(it.LineTotal)); err != nil {
 				return fmt.Errorf("order %s: %w", r.number, err)
 			}
@@ -453,7 +454,7 @@ func (w *writer) customer(r *record, prev int64) (*cust, error) {
 	case r.email != "":
 		c = w.byEmail[r.email]
 		if p := w.noEmail[prev]; c == nil && p != nil {
-			if err := w.custs.flush(w.ctx); err != nil {
+			if err := w.custs.flush(); err != nil {
 				return nil, err
 			}
 			if _, err := w.setEmail.ExecContext(w.ctx, r.email, w.now, p.id); err != nil {
@@ -480,7 +481,7 @@ func (w *writer) customer(r *record, prev int64) (*cust, error) {
 	if c == nil {
 		w.nextCust++
 		c = &cust{id: w.nextCust, email: strings.Clone(r.email), name: textSum(r.name), phone: textSum(r.phone)}
-		if err := w.custs.add(w.ctx, c.id, nullText(r.email), r.name, r.phone, phoneKey(r.phone),
+		if err := w.custs.add(c.id, nullText(r.email), r.name, r.phone, phoneKey(r.phone),
 			nameKey(r.name), w.now, w.now); err != nil {
 			return nil, fmt.Errorf("customer %s: %w", r.email, err)
 		}
@@ -495,7 +496,7 @@ func (w *writer) customer(r *record, prev int64) (*cust, error) {
 	if !newName && !newPhone {
 		return c, nil
 	}
-	if err := w.custs.flush(w.ctx); err != nil {
+	if err := w.custs.flush(); err != nil {
 		return nil, err
 	}
 	name, phone := "", ""
