@@ -50,7 +50,7 @@ bench:
 	@command -v sqlite3 >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; \
 	  else echo "The sqlite3 anchor needs:  sudo apt-get install -y sqlite3"; fi; }
-	$(GO) test -tags ci -run '^$$' -bench 'Import$$' -benchtime 3x ./orders
+	$(GO) test -tags ci -run '^$$' -bench 'Import$$' -benchtime 3x -benchmem ./orders
 	$(GO) test -tags ci -run '^$$' -bench 'Import1M' -benchtime 1x ./orders
 
 ## fuzz: a minute of each fuzz target
