@@ -19,9 +19,11 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	_ "time/tzdata" // time zones by name on any computer, for shop.timezone
 
 	"mostrador/assets"
 	"mostrador/internal/database"
+	"mostrador/internal/settings"
 	"mostrador/orders"
 	"mostrador/ui"
 )
@@ -44,10 +46,13 @@ func main() {
 
 // cli is one invocation: the global flags and where output goes.
 type cli struct {
-	dbPath string
-	lang   string
-	stdout io.Writer
-	stderr io.Writer
+	dbPath    string
+	lang      string
+	langGiven bool           // --lang was given: it wins over shop.language
+	loc       *time.Location // the shop's time zone, once the database is open
+	anyZone   bool           // open the database even if shop.timezone is unknown here
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 func (c *cli) t(key string, data map[string]any) string { return assets.Translate(c.lang, key, data) }
@@ -68,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	help := global.Bool("help", false, "")
 	global.BoolVar(help, "h", false, "")
 	err := global.Parse(args)
-	c.lang = assets.Lang(*langFlag)
+	c.lang, c.langGiven = assets.Lang(*langFlag), *langFlag != ""
 	if err != nil {
 		return c.flagError(err)
 	}
@@ -101,7 +106,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return c.importCmd(rest[1:])
 	case "customer":
 		return c.customerCmd(rest[1:])
-	case "account", "sync", "search", "reply", "reminders", "settings":
+	case "settings":
+		return c.settingsCmd(rest[1:])
+	case "account", "sync", "search", "reply", "reminders":
 		return c.errorf("cli.later", map[string]any{"Command": rest[0]})
 	case "help":
 		fmt.Fprint(stdout, c.t("cli.usage", nil))
@@ -177,7 +184,7 @@ func (c *cli) openDB() (*sql.DB, int) {
 	if err != nil {
 		return nil, c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
 	}
-	if err := database.Migrate(db, orders.Migrations); err != nil {
+	if err := database.Migrate(db, orders.Migrations, settings.Migrations); err != nil {
 		db.Close()
 		var newer *database.NewerError
 		if errors.As(err, &newer) {
@@ -185,6 +192,22 @@ func (c *cli) openDB() (*sql.DB, int) {
 				"Have": newer.Have, "Known": newer.Known})
 		}
 		return nil, c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+	}
+	ctx := context.Background()
+	if !c.langGiven {
+		if s, err := settings.Get(ctx, db, settings.ShopLanguage); err == nil && s.Value != "" {
+			c.lang = assets.Lang(s.Value)
+		}
+	}
+	loc, err := settings.Location(ctx, db)
+	switch {
+	case err == nil:
+		c.loc = loc
+	case c.anyZone:
+		c.loc = time.Local
+	default:
+		db.Close()
+		return nil, c.settingError(err)
 	}
 	return db, exitOK
 }
@@ -195,7 +218,7 @@ func (c *cli) window() int {
 		return code
 	}
 	defer db.Close()
-	ui.Run(db, ui.Options{Lang: c.lang, Version: version, Location: time.Local})
+	ui.Run(db, ui.Options{Lang: c.lang, Version: version, Location: c.loc})
 	return exitOK
 }
 
@@ -235,8 +258,7 @@ func (c *cli) importCmd(args []string) int {
 		return c.usage(c.t("cli.importFile", nil))
 	}
 	if kind == "appointments" {
-		return c.importAppointments(pos[0], orders.Options{Format: *format, DryRun: *dry, DateOrder: *dateOrder,
-			Location: time.Local}, *asJSON)
+		return c.importAppointments(pos[0], orders.Options{Format: *format, DryRun: *dry, DateOrder: *dateOrder}, *asJSON)
 	}
 	if code := c.checkImportFile(pos[0]); code != exitOK {
 		return code
@@ -248,7 +270,7 @@ func (c *cli) importCmd(args []string) int {
 	defer db.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := orders.Options{Format: *format, DryRun: *dry, DateOrder: *dateOrder, Location: time.Local}
+	opts := orders.Options{Format: *format, DryRun: *dry, DateOrder: *dateOrder, Location: c.loc}
 	var shown changeList
 	if !*asJSON {
 		// The text report lists a few changes: take them as they come rather
@@ -421,6 +443,7 @@ func (c *cli) importAppointments(path string, opts orders.Options, asJSON bool) 
 		return code
 	}
 	defer db.Close()
+	opts.Location = c.loc
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := orders.ImportAppointmentsFile(ctx, db, path, opts)
@@ -480,7 +503,7 @@ func (c *cli) printAppointments(res *orders.AppointmentResult) {
 		"Encoding": res.Dialect.Encoding, "Delimiter": printableDelim(res.Dialect.Delimiter)}))
 	zone := res.TimeZone
 	if zone == "" {
-		zone = time.Local.String()
+		zone = settings.ZoneName(c.loc)
 	}
 	fmt.Fprintln(w, c.t("cli.importAppointments", map[string]any{"Inserted": res.Appointments.Inserted,
 		"Updated": res.Appointments.Updated, "Unchanged": res.Appointments.Unchanged, "Zone": zone}))
@@ -490,7 +513,7 @@ func (c *cli) printAppointments(res *orders.AppointmentResult) {
 		if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
 			t = t.In(loc)
 		} else {
-			t = t.In(time.Local)
+			t = t.In(c.loc)
 		}
 		return t.Format("2006-01-02 15:04")
 	}
@@ -588,11 +611,15 @@ func (c *cli) printCard(card *orders.Card) {
 	for _, m := range card.Totals.LifetimeValue {
 		ltv = append(ltv, orders.FormatMoney(m.Minor, m.Currency, c.lang))
 	}
-	fmt.Fprintln(w, c.t("card.totals", map[string]any{"Count": card.Totals.OrderCount, "Value": strings.Join(ltv, " + ")}))
+	if card.Totals.OrderCount == 0 {
+		fmt.Fprintln(w, c.t("card.noOrders", nil))
+	} else {
+		fmt.Fprintln(w, c.t("card.totals", map[string]any{"Count": card.Totals.OrderCount, "Value": strings.Join(ltv, " + ")}))
+	}
 	for _, o := range card.Orders {
 		when := ""
 		if o.PlacedAt != nil {
-			when = o.PlacedAt.In(time.Local).Format("2006-01-02")
+			when = o.PlacedAt.In(c.loc).Format("2006-01-02")
 		}
 		total := ""
 		if o.Total != nil {
@@ -604,8 +631,113 @@ func (c *cli) printCard(card *orders.Card) {
 			fmt.Fprintf(w, "      %d × %s\n", it.Quantity, it.Name)
 		}
 	}
+	if len(card.Appointments) > 0 {
+		fmt.Fprintln(w, c.t("card.appointments", nil))
+	}
+	for _, a := range card.Appointments {
+		what := a.Service
+		if a.Staff != "" {
+			what = strings.TrimSpace(what + " (" + a.Staff + ")")
+		}
+		line := fmt.Sprintf("  %s  %s  %s", a.Local().Format("2006-01-02 15:04"), what, c.t("appt.status."+a.Status, nil))
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 }
 
 func trackingText(o orders.Order) string {
 	return strings.TrimSpace(o.Carrier + " " + o.Tracking)
+}
+
+// settingsCmd reads or sets the shop's settings:
+//
+//	mostrador settings                 every setting with its value
+//	mostrador settings KEY             one value
+//	mostrador settings KEY VALUE       set it ("" resets it to its default)
+func (c *cli) settingsCmd(args []string) int {
+	fs := flag.NewFlagSet("settings", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.flagError(err)
+	}
+	if len(pos) > 2 {
+		return c.usage(c.t("cli.settingsArgs", nil))
+	}
+	// A shop.timezone this computer does not know must not lock the owner
+	// out of the command that fixes it.
+	c.anyZone = true
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ctx := context.Background()
+	switch len(pos) {
+	case 0:
+		all, err := settings.All(ctx, db)
+		if err != nil {
+			return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+		}
+		if *asJSON {
+			c.printJSON(all)
+			return exitOK
+		}
+		for _, s := range all {
+			c.printSetting(s, true)
+		}
+		return exitOK
+	case 1:
+		s, err := settings.Get(ctx, db, pos[0])
+		if err != nil {
+			return c.settingError(err)
+		}
+		if *asJSON {
+			c.printJSON(s)
+		} else {
+			fmt.Fprintln(c.stdout, s.Value)
+		}
+		return exitOK
+	}
+	s, err := settings.Set(ctx, db, pos[0], pos[1])
+	if err != nil {
+		return c.settingError(err)
+	}
+	if *asJSON {
+		c.printJSON(s)
+	} else {
+		c.printSetting(s, false)
+	}
+	return exitOK
+}
+
+// printSetting prints "key = value", marked when it is the default, and
+// with what the setting is for when listing them all.
+func (c *cli) printSetting(s settings.Setting, describe bool) {
+	v := s.Value
+	if strings.Contains(v, "\n") {
+		v = strings.ReplaceAll(v, "\n", "\n"+strings.Repeat(" ", 28))
+	}
+	line := fmt.Sprintf("%-25s = %s", s.Key, v)
+	if !s.IsSet {
+		line += "  " + c.t("cli.settingDefault", nil)
+	}
+	fmt.Fprintln(c.stdout, line)
+	if describe {
+		fmt.Fprintln(c.stdout, "    "+c.t("setting."+s.Key, nil))
+	}
+}
+
+// settingError words a refused setting; an unknown key is a usage error.
+func (c *cli) settingError(err error) int {
+	var se *settings.Error
+	if !errors.As(err, &se) {
+		return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+	}
+	data := map[string]any{"Key": se.Key, "Value": se.Value, "Keys": strings.Join(settings.Keys(), ", "),
+		"Reason": c.t(se.Code, nil)}
+	if se.Code == "settings.unknownKey" {
+		return c.usage(c.t("cli.unknownSetting", data))
+	}
+	return c.errorf("cli.badSetting", data)
 }

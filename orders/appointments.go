@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"mostrador/internal/settings"
 )
 
 // AppointmentResult is what an appointments import did (or, with DryRun,
@@ -152,7 +154,7 @@ func importAppointments(ctx context.Context, db *sql.DB, name string, open func(
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	res := &AppointmentResult{File: name, DryRun: opts.DryRun, TimeZone: apptZoneName(opts.Location),
+	res := &AppointmentResult{File: name, DryRun: opts.DryRun, TimeZone: settings.ZoneName(opts.Location),
 		Changes: []AppointmentChange{}, Rejected: []Rejection{}, Warnings: []Warning{}}
 
 	src, kind, err := open()
@@ -263,28 +265,4 @@ func (res *AppointmentResult) reject(l *apptLayout, row, col int, value, code st
 // sortRejections puts rejections in row order, keeping each row's own order.
 func sortRejections(r []Rejection) {
 	sort.SliceStable(r, func(i, j int) bool { return r[i].Row < r[j].Row })
-}
-
-// apptZoneName is the IANA name of the shop's zone. time.Local calls itself
-// "Local": its real name comes from TZ or the system's zone file.
-func apptZoneName(loc *time.Location) string {
-	if n := loc.String(); n != "Local" {
-		return n
-	}
-	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" && !strings.HasPrefix(tz, "/") {
-		if _, err := time.LoadLocation(tz); err == nil {
-			return tz
-		}
-	}
-	if p, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
-		if i := strings.LastIndex(p, "zoneinfo/"); i >= 0 {
-			return p[i+len("zoneinfo/"):]
-		}
-	}
-	if b, err := os.ReadFile("/etc/timezone"); err == nil {
-		if tz := strings.TrimSpace(string(b)); tz != "" {
-			return tz
-		}
-	}
-	return ""
 }
