@@ -632,7 +632,7 @@ func (c *cli) printCard(card *orders.Card) {
 		}
 	}
 	if len(card.Appointments) > 0 {
-		fmt.Fprintln(w, c.t("card.appointments", nil))
+		fmt.Fprintln(w, c.t("card.appointments", nil)+":")
 	}
 	for _, a := range card.Appointments {
 		what := a.Service

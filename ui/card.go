@@ -49,9 +49,15 @@ func cardObjects(w *Window, card *orders.Card) []fyne.CanvasObject {
 	}
 	totals := widget.NewLabel(w.tf("card.totals", map[string]any{"Count": card.Totals.OrderCount,
 		"Value": strings.Join(ltv, " + ")}))
+	if card.Totals.OrderCount == 0 {
+		totals.SetText(w.t("card.noOrders"))
+	}
 	totals.Wrapping = fyne.TextWrapWord
 	about.Add(totals)
 	objs := []fyne.CanvasObject{name, about, widget.NewSeparator()}
+	if len(card.Appointments) > 0 {
+		objs = append(objs, appointmentsBlock(w, card.Appointments))
+	}
 	for i, o := range card.Orders {
 		if i == maxCardOrders {
 			// A card of thousands of widgets would stall the window.
@@ -112,6 +118,40 @@ func orderBlock(w *Window, o orders.Order) fyne.CanvasObject {
 	ref.Truncation = fyne.TextTruncateEllipsis
 	ref.SizeName = theme.SizeNameCaptionText
 	return widget.NewCard("", "", container.NewVBox(container.NewBorder(nil, nil, nil, status, title), lines, ref))
+}
+
+// maxCardAppointments caps the bookings drawn on a card.
+const maxCardAppointments = 20
+
+// appointmentsBlock lists the customer's bookings, at the shop's clock time
+// they were booked in: when, what and with whom, and their state.
+func appointmentsBlock(w *Window, list []orders.Appointment) fyne.CanvasObject {
+	rows := tightBox()
+	for i, a := range list {
+		if i == maxCardAppointments {
+			rows.Add(widget.NewLabel(w.tf("cli.more", map[string]any{"Count": len(list) - i})))
+			break
+		}
+		parts := []string{formatDateTime(a.Local(), w.opts.Lang)}
+		if a.Service != "" {
+			parts = append(parts, a.Service)
+		}
+		if a.Staff != "" {
+			parts = append(parts, a.Staff)
+		}
+		what := widget.NewLabel(strings.Join(parts, " · "))
+		what.Truncation = fyne.TextTruncateEllipsis
+		status := widget.NewLabelWithStyle(w.t("appt.status."+a.Status), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+		switch a.Status {
+		case "cancelled", "no_show":
+			status.Importance = widget.DangerImportance
+		case "completed":
+			status.Importance = widget.SuccessImportance
+		}
+		rows.Add(container.NewBorder(nil, nil, nil, status, what))
+	}
+	title := widget.NewLabelWithStyle(w.t("card.appointments"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	return widget.NewCard("", "", container.NewVBox(title, rows))
 }
 
 // orderTotal is what the order came to: its total, or, when the export

@@ -103,6 +103,43 @@ func TestCardShowsOrdersItemsStatusAndTracking(t *testing.T) {
 	mustBeTranslated(t, win)
 }
 
+// Bookings show on the card at the clock time they were booked in, with
+// their state; a customer who only books says so instead of an empty total.
+func TestCardShowsAppointments(t *testing.T) {
+	db := newShopDB(t)
+	importFixtures(t, db, "shopify_orders.csv")
+	madrid, err := time.LoadLocation("Europe/Madrid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"appointments_es.csv", "appointments_es_later.csv"} {
+		if _, err := orders.ImportAppointmentsFile(context.Background(), db, fixtures+name,
+			orders.Options{Location: madrid}); err != nil {
+			t.Fatalf("import %s: %v", name, err)
+		}
+	}
+	// The window's own zone is another one: the booking's zone wins.
+	w, win := openWindow(t, db, "es")
+
+	selectCustomer(t, w, "Lucía Fernández")
+	mustShow(t, win, "Citas", "1 pedido · valor total 37,45 USD", "Pedido #1006 · Shopify")
+	if !hasPrefix(screenTexts(win), "14/03/2024 10:00 · Taller de cerámica (iniciación) · Marta") {
+		t.Errorf("Lucía's booking is not shown at 10:00 Madrid time: %q", screenTexts(win))
+	}
+
+	selectCustomer(t, w, "Jordi Puig")
+	mustShow(t, win, "Citas", "Sin pedidos todavía")
+	mustNotShow(t, win, "0 pedidos · valor total —")
+	selectCustomer(t, w, "Pedro Sánchez")
+	mustShow(t, win, "Cancelada", "Sin correo: no se le puede escribir por email")
+	mustBeTranslated(t, win)
+
+	w2, win2 := openWindow(t, db, "en")
+	selectCustomer(t, w2, "Jordi Puig")
+	mustShow(t, win2, "Appointments", "No orders yet")
+	mustBeTranslated(t, win2)
+}
+
 func TestLifetimeValueIsPerCurrency(t *testing.T) {
 	db := newShopDB(t)
 	// Lucía Fernández bought in USD on Shopify and, in a sheet without a

@@ -44,6 +44,15 @@ func formatDate(t time.Time, loc *time.Location, lang string) string {
 	return t.Format("02/01/2006")
 }
 
+// formatDateTime writes a clock time as the owner reads it, in the zone t
+// is already in: 14/03/2024 10:00 in Spanish, Mar 14, 2024 10:00 in English.
+func formatDateTime(t time.Time, lang string) string {
+	if lang == "en" {
+		return t.Format("Jan 2, 2006 15:04")
+	}
+	return t.Format("02/01/2006 15:04")
+}
+
 // formatCount writes a count with the language's thousands separator:
 // 20.480 filas, 20,480 rows.
 func formatCount(n int, lang string) string {
