@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -47,41 +48,86 @@ func (b *batch) statement(rows int) string {
 	return b.prefix + strings.Repeat(one+", ", rows-1) + one
 }
 
-func (b *batch) prepare(query string) (s driver.Stmt, err error) {
-	err = b.conn.Raw(func(dc any) error {
+func (b *batch) prepare(query string) (driver.Stmt, error) {
+	var s driver.Stmt
+	err := b.raw(func(dc any) error {
+		var err error
 		if p, ok := dc.(driver.ConnPrepareContext); ok {
 			s, err = p.PrepareContext(b.ctx, query)
+		} else if c, ok := dc.(driver.Conn); ok {
+			s, err = c.Prepare(query)
 		} else {
-			s, err = dc.(driver.Conn).Prepare(query)
+			err = fmt.Errorf("the database driver's connection is a %T", dc)
 		}
 		return err
 	})
-	return s, err
+	if err != nil {
+		// A driver may hand back a typed nil with its error: never keep it.
+		return nil, err
+	}
+	return s, nil
 }
 
 func (b *batch) exec(s driver.Stmt, args []driver.NamedValue) error {
-	return b.conn.Raw(func(any) error {
-		_, err := s.(driver.StmtExecContext).ExecContext(b.ctx, args)
+	return b.raw(func(any) error {
+		x, ok := s.(driver.StmtExecContext)
+		if !ok {
+			return fmt.Errorf("the database driver's statement is a %T", s)
+		}
+		_, err := x.ExecContext(b.ctx, args)
 		return err
 	})
 }
 
-// add queues one row; a full batch goes to the database at once.
+// raw runs f on the driver connection. A panic in f, or driver.ErrBadConn
+// from it, would make database/sql close the connection that the import's
+// open transaction holds, and wait for it forever: both come back as plain
+// errors instead, and the transaction rolls back as for any other error.
+func (b *batch) raw(f func(dc any) error) error {
+	var err error
+	rawErr := b.conn.Raw(func(dc any) (ferr error) {
+		defer func() {
+			if p := recover(); p != nil {
+				ferr = fmt.Errorf("database driver: %v", p)
+			}
+			if errors.Is(ferr, driver.ErrBadConn) {
+				ferr = fmt.Errorf("database connection lost: %w", errBadConn)
+			}
+			err = ferr
+		}()
+		return f(dc)
+	})
+	if err != nil {
+		return err
+	}
+	return rawErr
+}
+
+// errBadConn stands for driver.ErrBadConn, which must not reach database/sql
+// from inside the import's transaction.
+var errBadConn = errors.New("bad connection")
+
+// add queues one row; a full batch goes to the database at once. A row with
+// a value of a type the driver does not take is refused whole.
 func (b *batch) add(vals ...any) error {
 	if len(vals) != b.cols {
 		return fmt.Errorf("%s: %d values for %d columns", b.prefix, len(vals), b.cols)
 	}
-	for _, v := range vals {
+	row := b.args[b.n : b.n+b.cols]
+	for i, v := range vals {
 		switch x := v.(type) {
 		case int:
 			v = int64(x)
 		case nil, int64, string, float64, bool, []byte:
 		default:
+			for j := range row[:i] {
+				row[j].Value = nil
+			}
 			return fmt.Errorf("%s: a value of type %T", b.prefix, v)
 		}
-		b.args[b.n].Value = v
-		b.n++
+		row[i].Value = v
 	}
+	b.n += b.cols
 	if b.n < len(b.args) {
 		return nil
 	}
@@ -99,14 +145,14 @@ func (b *batch) flush() error {
 		return err
 	}
 	err = b.exec(s, b.args[:b.n])
-	b.conn.Raw(func(any) error { return s.Close() })
+	b.raw(func(any) error { return s.Close() })
 	b.n = 0
 	return err
 }
 
 func (b *batch) close() {
 	if b != nil && b.full != nil {
-		b.conn.Raw(func(any) error { return b.full.Close() })
+		b.raw(func(any) error { return b.full.Close() })
 		b.full = nil
 	}
 }
