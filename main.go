@@ -51,6 +51,7 @@ type cli struct {
 	langGiven bool           // --lang was given: it wins over shop.language
 	loc       *time.Location // the shop's time zone, once the database is open
 	anyZone   bool           // open the database even if shop.timezone is unknown here
+	zoneErr   error          // why, then, the computer's zone stands in
 	stdout    io.Writer
 	stderr    io.Writer
 }
@@ -204,7 +205,7 @@ func (c *cli) openDB() (*sql.DB, int) {
 	case err == nil:
 		c.loc = loc
 	case c.anyZone:
-		c.loc = time.Local
+		c.loc, c.zoneErr = time.Local, err
 	default:
 		db.Close()
 		return nil, c.settingError(err)
@@ -213,11 +214,17 @@ func (c *cli) openDB() (*sql.DB, int) {
 }
 
 func (c *cli) window() int {
+	// A shop.timezone this computer does not know opens the window in the
+	// computer's zone (said on stderr) rather than not at all.
+	c.anyZone = true
 	db, code := c.openDB()
 	if db == nil {
 		return code
 	}
 	defer db.Close()
+	if c.zoneErr != nil {
+		fmt.Fprintln(c.stderr, "mostrador: "+c.settingText(c.zoneErr))
+	}
 	ui.Run(db, ui.Options{Lang: c.lang, Version: version, Location: c.loc})
 	return exitOK
 }
@@ -654,12 +661,24 @@ func trackingText(o orders.Order) string {
 //	mostrador settings KEY             one value
 //	mostrador settings KEY VALUE       set it ("" resets it to its default)
 func (c *cli) settingsCmd(args []string) int {
-	fs := flag.NewFlagSet("settings", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	asJSON := fs.Bool("json", false, "")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return c.flagError(err)
+	// Not the flag package: a value may well start with a dash (a signature
+	// opens with "-- "), so only --json and --help are options here, and
+	// "--" ends them.
+	var pos []string
+	asJSON := new(bool)
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; a {
+		case "--json", "-json":
+			*asJSON = true
+		case "--help", "-help", "-h":
+			fmt.Fprint(c.stdout, c.t("cli.usage", nil))
+			return exitOK
+		case "--":
+			pos = append(pos, args[i+1:]...)
+			i = len(args)
+		default:
+			pos = append(pos, a)
+		}
 	}
 	if len(pos) > 2 {
 		return c.usage(c.t("cli.settingsArgs", nil))
@@ -734,10 +753,23 @@ func (c *cli) settingError(err error) int {
 	if !errors.As(err, &se) {
 		return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
 	}
+	if se.Code == "settings.unknownKey" {
+		return c.usage(c.settingText(err))
+	}
+	fmt.Fprintln(c.stderr, "mostrador: "+c.settingText(err))
+	return exitFailure
+}
+
+// settingText words a *settings.Error (any other error as itself).
+func (c *cli) settingText(err error) string {
+	var se *settings.Error
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
 	data := map[string]any{"Key": se.Key, "Value": se.Value, "Keys": strings.Join(settings.Keys(), ", "),
 		"Reason": c.t(se.Code, nil)}
 	if se.Code == "settings.unknownKey" {
-		return c.usage(c.t("cli.unknownSetting", data))
+		return c.t("cli.unknownSetting", data)
 	}
-	return c.errorf("cli.badSetting", data)
+	return c.t("cli.badSetting", data)
 }

@@ -308,6 +308,16 @@ func TestSettingsCommand(t *testing.T) {
 		t.Errorf("a refused value changed the stored one: %s", o)
 	}
 
+	// A signature opens with "-- ", which is no option.
+	o = mostrador(t, "--db", db, "settings", "shop.signature", "-- \nLola Peña\nJabones Lola")
+	o.want(t, exitOK)
+	if o = mostrador(t, "--db", db, "settings", "shop.signature", "--json"); !strings.Contains(o.stdout, `"value": "-- \nLola Peña\nJabones Lola"`) {
+		t.Errorf("signature: %s", o)
+	}
+	mostrador(t, "--db", db, "--lang", "en", "settings", "reminders.rate_per_minute", "-5").wantError(t, exitFailure, "en",
+		`setting reminders.rate_per_minute cannot be "-5": a whole number of emails per minute, from 1 to 600`)
+	mostrador(t, "--db", db, "settings", "--", "shop.name", "-Lola-").want(t, exitOK)
+
 	// shop.language speaks for the shop unless --lang is given.
 	mostrador(t, "--db", db, "settings", "shop.language", "en").want(t, exitOK)
 	mostrador(t, "--db", db, "customer", "nadie@example.com").wantError(t, exitFailure, "en",
@@ -316,6 +326,22 @@ func TestSettingsCommand(t *testing.T) {
 		"no hay ningún cliente con el correo nadie@example.com")
 	// An empty value goes back to the default.
 	mostrador(t, "--db", db, "settings", "shop.language", "").want(t, exitOK)
+	mostrador(t, "--db", db, "customer", "nadie@example.com").wantError(t, exitFailure, "es",
+		"no hay ningún cliente con el correo nadie@example.com")
+
+	// A zone stored where it existed, read where it does not: commands that
+	// need the zone say so; the settings command still opens, to fix it.
+	sqldb, err := database.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqldb.Exec(`UPDATE setting SET value = 'Pacific/Atlantis' WHERE key = 'shop.timezone'`); err != nil {
+		t.Fatal(err)
+	}
+	sqldb.Close()
+	mostrador(t, "--db", db, "customer", "nadie@example.com").wantError(t, exitFailure, "es",
+		"el ajuste shop.timezone no admite «Pacific/Atlantis»: no es una zona horaria; escríbala como Europe/Madrid o America/Santiago")
+	mostrador(t, "--db", db, "settings", "shop.timezone", "Europe/Madrid").want(t, exitOK)
 	mostrador(t, "--db", db, "customer", "nadie@example.com").wantError(t, exitFailure, "es",
 		"no hay ningún cliente con el correo nadie@example.com")
 }

@@ -245,13 +245,15 @@ func text(max int) func(string) (string, string, error) {
 }
 
 // multiline keeps the lines of a signature as written, without the blank
-// lines around them and with Unix line ends.
+// lines around them, trailing spaces or Windows line ends.
 func multiline(max int) func(string) (string, string, error) {
 	return func(v string) (string, string, error) {
 		v = strings.ReplaceAll(strings.ReplaceAll(v, "\r\n", "\n"), "\r", "\n")
 		lines := strings.Split(v, "\n")
 		for i, l := range lines {
-			lines[i] = strings.TrimRight(l, " \t")
+			if lines[i] = strings.TrimRight(l, " \t"); lines[i] == "--" {
+				lines[i] = "-- " // the signature separator keeps its space (RFC 3676)
+			}
 		}
 		v = strings.Trim(strings.Join(lines, "\n"), "\n")
 		if len([]rune(v)) > max {
@@ -263,21 +265,34 @@ func multiline(max int) func(string) (string, string, error) {
 
 func checkZone(v string) (string, string, error) {
 	v = strings.TrimSpace(v)
-	// "Local" and "" are not places; a path is not a name.
-	if v == "Local" || strings.HasPrefix(v, "/") || strings.Contains(v, "..") {
+	if !portableZone(v) {
 		return "", "settings.badZone", nil
 	}
-	loc, err := time.LoadLocation(v)
-	if err != nil {
-		// Let "europe/madrid" through as Europe/Madrid.
-		if fixedCase := zoneCase(v); fixedCase != v {
-			if loc, err2 := time.LoadLocation(fixedCase); err2 == nil {
-				return loc.String(), "", nil
-			}
+	// The zone database's own spelling when the owner typed another
+	// ("europe/madrid"): a case-insensitive disk would load it as typed, and
+	// another computer would not.
+	for _, name := range []string{zoneCase(v), v} {
+		if loc, err := time.LoadLocation(name); err == nil && portableZone(name) {
+			return loc.String(), "", nil
 		}
-		return "", "settings.badZone", err
 	}
-	return loc.String(), "", nil
+	_, err := time.LoadLocation(v)
+	return "", "settings.badZone", err
+}
+
+// portableZone refuses what is not a place every computer's zone database
+// knows by name: "Local" (whatever zone the computer is in), paths, and the
+// system database's extra trees and files (posix/..., right/..., posixrules,
+// Factory, localtime).
+func portableZone(v string) bool {
+	l := strings.ToLower(v)
+	switch {
+	case v == "", l == "local", l == "localtime", l == "posixrules", l == "factory",
+		strings.HasPrefix(v, "/"), strings.Contains(v, ".."), strings.Contains(v, "\\"),
+		strings.HasPrefix(l, "posix/"), strings.HasPrefix(l, "right/"):
+		return false
+	}
+	return true
 }
 
 // zoneCase writes a zone name as the zone database does: each word
@@ -308,7 +323,8 @@ func checkLanguage(v string) (string, string, error) {
 // checkQuietHours reads "21:00-08:00" (also "21-8", "21:00 - 8:00"), or
 // "off" for none.
 func checkQuietHours(v string) (string, string, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(v) {
 	case "off", "none", "no", "ninguna", "ninguno":
 		return "off", "", nil
 	}
