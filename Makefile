@@ -1,12 +1,16 @@
 # Mostrador's two newcomer commands: `make run` and `make test`.
-# Both install the Debian/Ubuntu packages the window needs first.
+# Both install the Debian/Ubuntu packages the window needs first; `make test`
+# also installs Dovecot, for the mailbox integration tests.
 
 GO       ?= go
 BIN      ?= mostrador
 # cgo + GLFW for the real window; Xvfb is only for looking at the window headless.
 APT_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev
+# The mailbox integration tests start their own Dovecot on 127.0.0.1 (see
+# inbox/internal/dovecot); the app itself never needs it.
+TEST_APT_PKGS := dovecot-imapd
 
-.PHONY: all deps build run test vet bench fuzz clean
+.PHONY: all deps test-deps build run test vet bench fuzz clean
 
 all: build
 
@@ -30,6 +34,36 @@ deps:
 	  echo "Not a Debian/Ubuntu system: install a C compiler and the OpenGL and X11 development headers yourself."; \
 	fi
 
+## test-deps: install Dovecot for the mailbox integration tests (apt-get as root,
+## else print the exact command: without Dovecot those tests skip and say why).
+## Installing it must not leave a mail server running or enabled on 143/993:
+## a policy-rc.d (the Debian way) keeps the package from starting its service,
+## and a system service that did not exist before is disabled. After deps:
+## apt-get cannot run twice at once (make -j).
+test-deps: deps
+	@if command -v dpkg >/dev/null 2>&1; then \
+	  missing=""; \
+	  for p in $(TEST_APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -z "$$missing" ]; then exit 0; fi; \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "The mailbox integration tests need:$$missing (they skip without it)"; \
+	    echo "Install it with:  sudo apt-get install -y$$missing"; \
+	    exit 0; \
+	  fi; \
+	  had_dovecot=no; dpkg -s dovecot-core >/dev/null 2>&1 && had_dovecot=yes; \
+	  if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    trap 'rm -f /usr/sbin/policy-rc.d' EXIT; trap 'exit 130' INT TERM; \
+	    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d; \
+	  fi; \
+	  echo "Installing:$$missing (for the mailbox integration tests; its system service stays off)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null || exit 1; \
+	  if [ $$had_dovecot = no ] && command -v systemctl >/dev/null 2>&1; then \
+	    systemctl disable --quiet dovecot.service dovecot.socket >/dev/null 2>&1 || true; \
+	  fi; \
+	else \
+	  echo "Not a Debian/Ubuntu system: install Dovecot (/usr/sbin/dovecot) for the mailbox integration tests; they skip without it."; \
+	fi
+
 ## build: the desktop binary (GLFW, cgo)
 build: deps
 	CGO_ENABLED=1 $(GO) build -o $(BIN) .
@@ -38,8 +72,9 @@ build: deps
 run: build
 	./$(BIN)
 
-## test: every test (Fyne's software driver, no display needed), then the real binary must build
-test: deps
+## test: every test (Fyne's software driver, no display needed; the mailbox
+## integration tests against a private Dovecot), then the real binary must build
+test: test-deps
 	$(GO) vet -tags ci ./...
 	$(GO) test -tags ci -count=1 ./...
 	CGO_ENABLED=1 $(GO) build -o /dev/null .
