@@ -13,23 +13,7 @@ import (
 	"time"
 
 	"mostrador/internal/address"
-	"mostrador/internal/database"
 )
-
-// Migrations are the mailbox's tables.
-var Migrations = database.Migrations{Package: "inbox", Steps: []string{
-	// One shop, one mailbox. The user names are in the URLs; passwords are
-	// never here (see Secrets).
-	`CREATE TABLE account (
-		id           INTEGER PRIMARY KEY CHECK (id = 1),
-		imap_url     TEXT NOT NULL,
-		smtp_url     TEXT NOT NULL,
-		from_name    TEXT NOT NULL,
-		from_addr    TEXT NOT NULL,
-		trusted      TEXT NOT NULL DEFAULT '', -- SHA-256 fingerprints of certificates trusted by hand, space-separated
-		updated_at   TEXT NOT NULL
-	)`,
-}}
 
 // Security is how a connection is protected.
 type Security int
