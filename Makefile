@@ -88,10 +88,11 @@ bench:
 	$(GO) test -tags ci -run '^$$' -bench 'Import$$' -benchtime 3x -benchmem ./orders
 	$(GO) test -tags ci -run '^$$' -bench 'Import1M' -benchtime 1x ./orders
 
-## fuzz: a minute of each fuzz target
+## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text)
 fuzz:
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzReadCSV -fuzztime 60s ./orders
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzImport -fuzztime 60s ./orders
+	$(GO) test -tags ci -run '^$$' -fuzz FuzzParseMessage -fuzztime 60s ./inbox
 
 clean:
 	rm -f $(BIN)
