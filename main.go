@@ -427,21 +427,7 @@ func (c *cli) printImport(res *orders.Result, changes *changeList) {
 	if changes.more > 0 {
 		fmt.Fprintln(w, "  "+c.t("cli.more", map[string]any{"Count": changes.more}))
 	}
-	if len(res.Rejected) > 0 {
-		fmt.Fprintln(w, c.t("cli.rejected", map[string]any{"Count": len(res.Rejected)}))
-		for _, r := range res.Rejected {
-			reason := c.t(r.Code, r.Args)
-			if r.Column != "" {
-				fmt.Fprintln(w, "  "+c.t("cli.rejectedCell", map[string]any{"Row": r.Row, "Column": r.Column,
-					"Value": r.Value, "Reason": reason}))
-			} else {
-				fmt.Fprintln(w, "  "+c.t("cli.rejectedRow", map[string]any{"Row": r.Row, "Reason": reason}))
-			}
-		}
-	}
-	for _, wn := range res.Warnings {
-		fmt.Fprintln(w, c.t("cli.warning", nil)+" "+c.warning(wn))
-	}
+	c.printRejected(res.Rejected, res.Warnings)
 }
 
 // importAppointments is "import appointments FILE": a booking export into
@@ -554,9 +540,15 @@ func (c *cli) printAppointments(res *orders.AppointmentResult) {
 	if shown > 50 {
 		fmt.Fprintln(w, "  "+c.t("cli.more", map[string]any{"Count": shown - 50}))
 	}
-	if len(res.Rejected) > 0 {
-		fmt.Fprintln(w, c.t("cli.rejected", map[string]any{"Count": len(res.Rejected)}))
-		for _, r := range res.Rejected {
+	c.printRejected(res.Rejected, res.Warnings)
+}
+
+// printRejected lists an import's rejected rows and its warnings.
+func (c *cli) printRejected(rejected []orders.Rejection, warnings []orders.Warning) {
+	w := c.stdout
+	if len(rejected) > 0 {
+		fmt.Fprintln(w, c.t("cli.rejected", map[string]any{"Count": len(rejected)}))
+		for _, r := range rejected {
 			reason := c.t(r.Code, r.Args)
 			if r.Column != "" {
 				fmt.Fprintln(w, "  "+c.t("cli.rejectedCell", map[string]any{"Row": r.Row, "Column": r.Column,
@@ -566,7 +558,7 @@ func (c *cli) printAppointments(res *orders.AppointmentResult) {
 			}
 		}
 	}
-	for _, wn := range res.Warnings {
+	for _, wn := range warnings {
 		fmt.Fprintln(w, c.t("cli.warning", nil)+" "+c.warning(wn))
 	}
 }

@@ -1,13 +1,11 @@
 package orders
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -99,29 +97,12 @@ func (a Appointment) Local() time.Time {
 // disk: Calendly, Cal.com, or any sheet with a start, a client and a service,
 // end, duration or staff column, in Spanish or English.
 func ImportAppointmentsFile(ctx context.Context, db *sql.DB, path string, opts Options) (*AppointmentResult, error) {
-	open := func() (rowSource, string, error) {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, "", err
-		}
-		if isXLSX(f) {
-			f.Close()
-			return openXLSX(path)
-		}
-		return openText(f)
-	}
-	return importAppointments(ctx, db, filepath.Base(path), open, opts)
+	return importAppointments(ctx, db, filepath.Base(path), fileOpener(path), opts)
 }
 
 // ImportAppointmentsBytes imports a booking export held in memory.
 func ImportAppointmentsBytes(ctx context.Context, db *sql.DB, name string, data []byte, opts Options) (*AppointmentResult, error) {
-	open := func() (rowSource, string, error) {
-		if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-			return openXLSXReader(bytes.NewReader(data))
-		}
-		return openText(io.NopCloser(bytes.NewReader(data)))
-	}
-	return importAppointments(ctx, db, name, open, opts)
+	return importAppointments(ctx, db, name, bytesOpener(data), opts)
 }
 
 // importAppointments runs the two passes, as the order import does: a look

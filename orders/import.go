@@ -101,7 +101,17 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // ImportFile imports an order export (CSV, TSV or XLSX) from disk.
 func ImportFile(ctx context.Context, db *sql.DB, path string, opts Options) (*Result, error) {
-	open := func() (rowSource, string, error) {
+	return importRows(ctx, db, filepath.Base(path), fileOpener(path), opts)
+}
+
+// ImportBytes imports an export held in memory (drag and drop, tests).
+func ImportBytes(ctx context.Context, db *sql.DB, name string, data []byte, opts Options) (*Result, error) {
+	return importRows(ctx, db, name, bytesOpener(data), opts)
+}
+
+// fileOpener opens a file on disk for each pass: a workbook or text.
+func fileOpener(path string) func() (rowSource, string, error) {
+	return func() (rowSource, string, error) {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, "", err
@@ -112,18 +122,16 @@ func ImportFile(ctx context.Context, db *sql.DB, path string, opts Options) (*Re
 		}
 		return openText(f)
 	}
-	return importRows(ctx, db, filepath.Base(path), open, opts)
 }
 
-// ImportBytes imports an export held in memory (drag and drop, tests).
-func ImportBytes(ctx context.Context, db *sql.DB, name string, data []byte, opts Options) (*Result, error) {
-	open := func() (rowSource, string, error) {
+// bytesOpener reads a file held in memory for each pass.
+func bytesOpener(data []byte) func() (rowSource, string, error) {
+	return func() (rowSource, string, error) {
 		if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 			return openXLSXReader(bytes.NewReader(data))
 		}
 		return openText(io.NopCloser(bytes.NewReader(data)))
 	}
-	return importRows(ctx, db, name, open, opts)
 }
 
 // closingSource closes the file once the rows are read.
