@@ -69,4 +69,79 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 		inline       INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (message_id, part)
 	) WITHOUT ROWID`,
+	// Conversations. A thread gathers the messages that answer each other
+	// (References and In-Reply-To; the same subject with the same customer
+	// when a mail client dropped them) and keeps what the inbox sorts and
+	// the card shows: who the customer is, whether the shop owes an answer
+	// and since when, and how long the first answer took. thread_key maps
+	// every Message-ID seen in a thread, its own or referenced, to the
+	// thread, so that a reply stored before its original (the sync goes
+	// newest first) still finds it. thread_order holds the order numbers
+	// written in the thread, which link it to the order's customer.
+	`ALTER TABLE message ADD COLUMN thread_id INTEGER REFERENCES thread(id) ON DELETE SET NULL;
+	ALTER TABLE message ADD COLUMN bounced TEXT NOT NULL DEFAULT ''; -- a bounce's failed recipients, normalized, space-separated
+	CREATE TABLE thread (
+		id             INTEGER PRIMARY KEY,
+		subject        TEXT NOT NULL DEFAULT '', -- as its first message has it
+		subject_key    TEXT NOT NULL DEFAULT '', -- lower case, without Re:/RV:/Fwd: and list tags
+		customer       TEXT NOT NULL DEFAULT '', -- normalized address of the person the shop talks to
+		customer_name  TEXT NOT NULL DEFAULT '',
+		started_at     TEXT NOT NULL,
+		last_at        TEXT NOT NULL,
+		messages       INTEGER NOT NULL DEFAULT 0,
+		snippet        TEXT NOT NULL DEFAULT '', -- the start of the newest message written by a person
+		waiting_since  TEXT,                     -- the customer's oldest unanswered message; NULL: nothing owed
+		first_response INTEGER,                  -- seconds from the customer's first message to the shop's first answer
+		automatic      INTEGER NOT NULL DEFAULT 0 -- only auto-replies, bounces or bulk mail: never waiting
+	);
+	CREATE INDEX thread_by_customer ON thread(customer, last_at);
+	CREATE INDEX thread_by_subject ON thread(subject_key, customer);
+	CREATE INDEX thread_waiting ON thread(waiting_since) WHERE waiting_since IS NOT NULL;
+	CREATE INDEX message_by_thread ON message(thread_id);
+	CREATE TABLE thread_key (
+		key       TEXT PRIMARY KEY, -- a Message-ID without <>
+		thread_id INTEGER NOT NULL REFERENCES thread(id) ON DELETE CASCADE
+	) WITHOUT ROWID;
+	CREATE INDEX thread_key_by_thread ON thread_key(thread_id);
+	CREATE TABLE thread_order (
+		number    TEXT NOT NULL,    -- as written, without "#"
+		thread_id INTEGER NOT NULL REFERENCES thread(id) ON DELETE CASCADE,
+		PRIMARY KEY (number, thread_id)
+	) WITHOUT ROWID;
+	CREATE INDEX thread_order_by_thread ON thread_order(thread_id)`,
+	// Full-text search over what the owner remembers of a message: its
+	// subject, its text and who wrote it. The index reads the text from the
+	// message table (content=message) rather than keeping a copy; triggers
+	// keep it in step. unicode61 with remove_diacritics 2 folds accents, so
+	// "camion" finds "camión".
+	//
+	// From here on a message's id follows its date (see messageID), so that
+	// the index, which walks rowids in order, lists the newest matches first
+	// and stops at the page's end however many messages match. The ids
+	// stored so far are renumbered the same way.
+	`CREATE TEMP TABLE renumber AS SELECT id AS old,
+		(coalesce(CAST(strftime('%s', coalesce(sent_at, received_at)) AS INTEGER), 0) << 16)
+		+ row_number() OVER (PARTITION BY coalesce(sent_at, received_at) ORDER BY id) - 1 AS new
+		FROM message;
+	PRAGMA defer_foreign_keys = ON;
+	UPDATE message SET id = (SELECT new FROM renumber WHERE old = message.id);
+	UPDATE attachment SET message_id = (SELECT new FROM renumber WHERE old = attachment.message_id);
+	DROP TABLE renumber;
+	CREATE VIRTUAL TABLE message_fts USING fts5(subject, body, from_name, from_addr,
+		content='message', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+	CREATE TRIGGER message_fts_insert AFTER INSERT ON message BEGIN
+		INSERT INTO message_fts(rowid, subject, body, from_name, from_addr)
+		VALUES (new.id, new.subject, new.body, new.from_name, new.from_addr);
+	END;
+	CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
+		INSERT INTO message_fts(message_fts, rowid, subject, body, from_name, from_addr)
+		VALUES ('delete', old.id, old.subject, old.body, old.from_name, old.from_addr);
+	END;
+	CREATE TRIGGER message_fts_update AFTER UPDATE OF subject, body, from_name, from_addr ON message BEGIN
+		INSERT INTO message_fts(message_fts, rowid, subject, body, from_name, from_addr)
+		VALUES ('delete', old.id, old.subject, old.body, old.from_name, old.from_addr);
+		INSERT INTO message_fts(rowid, subject, body, from_name, from_addr)
+		VALUES (new.id, new.subject, new.body, new.from_name, new.from_addr);
+	END;
+	INSERT INTO message_fts(message_fts) VALUES ('rebuild')`,
 }}

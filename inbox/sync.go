@@ -62,6 +62,9 @@ type Syncer struct {
 
 // Sync syncs INBOX and the Sent folder.
 func (s *Syncer) Sync(ctx context.Context, opts SyncOptions) ([]FolderReport, error) {
+	if err := placeUnthreaded(ctx, s.DB); err != nil {
+		return nil, fmt.Errorf("sync: threads: %w", err)
+	}
 	sent, err := FindSent(s.Client)
 	if err != nil {
 		return nil, fmt.Errorf("sync: list folders: %w", err)
@@ -113,7 +116,7 @@ func (s *Syncer) SyncFolder(ctx context.Context, name, role string, opts SyncOpt
 	if f.uidValidity != 0 && f.uidValidity != sel.UIDValidity {
 		// The server renumbered the folder: what is stored under the old
 		// UIDs is gone. Fetch it again rather than guess.
-		if _, err := s.DB.ExecContext(ctx, `DELETE FROM message WHERE folder_id = ?`, f.id); err != nil {
+		if err := s.forgetFolder(ctx, f.id); err != nil {
 			return nil, err
 		}
 		f.uidNext, f.lowUID, f.complete, f.modSeq = 0, 0, false, 0
@@ -221,10 +224,15 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 		return 0, err
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO message(folder_id, uid, message_id, in_reply_to, refs, subject,
+	ids, err := tx.PrepareContext(ctx, `SELECT max(id) FROM message WHERE id >= ? AND id < ?`)
+	if err != nil {
+		return 0, err
+	}
+	defer ids.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO message(id, folder_id, uid, message_id, in_reply_to, refs, subject,
 		from_name, from_addr, reply_to, to_addrs, cc_addrs, sent_at, received_at, size, seen, answered, flagged,
-		kind, outgoing, body, from_html, problems, modseq)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		kind, outgoing, body, from_html, problems, modseq, bounced)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(folder_id, uid) DO NOTHING`)
 	if err != nil {
 		return 0, err
@@ -236,6 +244,7 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 		return 0, err
 	}
 	defer att.Close()
+	th := newThreader(tx)
 	stored := 0
 	for _, m := range msgs {
 		var raw []byte
@@ -243,36 +252,49 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 			raw = sec.Bytes
 		}
 		p := ParseMessage(raw)
-		kind := ""
-		switch {
-		case p.Bounce:
-			kind = "bounce"
-		case p.AutoReply:
-			kind = "auto"
-		}
+		kind := messageKind(p)
+		received := storedTime(m.InternalDate)
+		at := received
 		var sentAt any
-		if !p.Date.IsZero() {
-			sentAt = p.Date.UTC().Format(time.RFC3339)
+		// The Date header orders a conversation better than arrival (the
+		// Sent folder's copies arrive when they are filed), unless the
+		// sender's clock is off by more than a day into the future.
+		if !p.Date.IsZero() && p.Date.Before(m.InternalDate.Add(24*time.Hour)) {
+			at = storedTime(p.Date)
+			sentAt = at
 		}
-		res, err := ins.ExecContext(ctx, f.id, int64(m.UID), p.MessageID, strings.Join(p.InReplyTo, " "),
-			strings.Join(p.References, " "), p.Subject, p.From.Name, p.From.Addr, addrs(p.ReplyTo), addrs(p.To),
-			addrs(p.Cc), sentAt, m.InternalDate.UTC().Format(time.RFC3339), m.RFC822Size,
+		outgoing := s.ShopAddr != "" && p.From.Addr == s.ShopAddr
+		replyTo, to, bounced := addrs(p.ReplyTo), addrs(p.To), strings.Join(p.BouncedAddrs, " ")
+		id, err := messageID(ctx, ids, at)
+		if err != nil {
+			return 0, err
+		}
+		res, err := ins.ExecContext(ctx, id, f.id, int64(m.UID), p.MessageID, strings.Join(p.InReplyTo, " "),
+			strings.Join(p.References, " "), p.Subject, p.From.Name, p.From.Addr, replyTo, to,
+			addrs(p.Cc), sentAt, received, m.RFC822Size,
 			hasFlag(m.Flags, imap.FlagSeen), hasFlag(m.Flags, imap.FlagAnswered), hasFlag(m.Flags, imap.FlagFlagged),
-			kind, s.ShopAddr != "" && p.From.Addr == s.ShopAddr, p.Text, p.FromHTML, strings.Join(p.Problems, "\n"),
-			int64(m.ModSeq))
+			kind, outgoing, p.Text, p.FromHTML, strings.Join(p.Problems, "\n"), int64(m.ModSeq), bounced)
 		if err != nil {
 			return 0, err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			continue // stored by an earlier, interrupted run
 		}
-		id, _ := res.LastInsertId()
+		rowID, _ := res.LastInsertId()
 		for _, a := range p.Attachments {
-			if _, err := att.ExecContext(ctx, id, a.Part, a.Name, a.Type, a.Size, a.ContentID, a.Inline); err != nil {
+			if _, err := att.ExecContext(ctx, rowID, a.Part, a.Name, a.Type, a.Size, a.ContentID, a.Inline); err != nil {
 				return 0, err
 			}
 		}
+		if err := th.place(ctx, threadMsg{id: rowID, keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
+			subjectKey: subjectKey(p.Subject), customer: customerOf(kind, outgoing, p.From.Addr, replyTo, to, bounced),
+			at: at, orders: orderRefs(p.Subject, p.Text)}); err != nil {
+			return 0, err
+		}
 		stored++
+	}
+	if err := th.refresh(ctx); err != nil {
+		return 0, err
 	}
 	// Progress. On the first sync, everything from this batch up is
 	// stored: UIDNEXT is the server's, and older mail lies below low_uid.
@@ -292,6 +314,34 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 		return 0, err
 	}
 	return stored, tx.Commit()
+}
+
+// idsPerSecond is how many messages dated the same second get ids in
+// order; more (a flood with one fixed Date) get the next free id.
+const idsPerSecond = 1 << 16
+
+// messageID picks the id of a new message: its date in seconds times
+// idsPerSecond, plus the number of messages of that same second before it.
+// Ids then run in date order, and the search index, which walks ids, gives
+// the newest matches first (see the schema's search step). nil: SQLite's
+// next free id.
+func messageID(ctx context.Context, maxInRange *sql.Stmt, at string) (any, error) {
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil || t.Unix() < 0 {
+		return nil, nil
+	}
+	base := t.Unix() * idsPerSecond
+	var last sql.NullInt64
+	if err := maxInRange.QueryRowContext(ctx, base, base+idsPerSecond).Scan(&last); err != nil {
+		return nil, err
+	}
+	switch {
+	case !last.Valid:
+		return base, nil
+	case last.Int64+1 < base+idsPerSecond:
+		return last.Int64 + 1, nil
+	}
+	return nil, nil
 }
 
 // finish records the folder's state after a sync.
@@ -335,22 +385,31 @@ func (s *Syncer) syncFlags(ctx context.Context, f *folderState, sel *imap.Select
 		return 0, err
 	}
 	defer tx.Rollback()
+	// \Answered set by another mail client takes a thread out of the
+	// waiting queue: the threads of changed messages are recomputed.
 	upd, err := tx.PrepareContext(ctx, `UPDATE message SET seen = ?, answered = ?, flagged = ?, modseq = max(modseq, ?)
-		WHERE folder_id = ? AND uid = ? AND (seen, answered, flagged) IS NOT (?, ?, ?)`)
+		WHERE folder_id = ? AND uid = ? AND (seen, answered, flagged) IS NOT (?, ?, ?) RETURNING thread_id`)
 	if err != nil {
 		return 0, err
 	}
 	defer upd.Close()
+	th := newThreader(tx)
 	changed := 0
 	for _, m := range msgs {
 		seen, ans, fl := hasFlag(m.Flags, imap.FlagSeen), hasFlag(m.Flags, imap.FlagAnswered), hasFlag(m.Flags, imap.FlagFlagged)
-		res, err := upd.ExecContext(ctx, seen, ans, fl, int64(m.ModSeq), f.id, int64(m.UID), seen, ans, fl)
-		if err != nil {
+		var thread sql.NullInt64
+		err := upd.QueryRowContext(ctx, seen, ans, fl, int64(m.ModSeq), f.id, int64(m.UID), seen, ans, fl).Scan(&thread)
+		switch {
+		case err == sql.ErrNoRows:
+			continue
+		case err != nil:
 			return 0, err
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			changed++
-		}
+		th.touch(thread)
+		changed++
+	}
+	if err := th.refresh(ctx); err != nil {
+		return 0, err
 	}
 	return changed, tx.Commit()
 }
@@ -409,11 +468,25 @@ func (s *Syncer) syncExpunged(ctx context.Context, f *folderState, sel *imap.Sel
 	}
 	defer tx.Rollback()
 	for _, u := range gone {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM message WHERE folder_id = ? AND uid = ?`, f.id, u); err != nil {
+		if _, err := deleteMessages(ctx, tx, `folder_id = ? AND uid = ?`, f.id, u); err != nil {
 			return 0, err
 		}
 	}
 	return len(gone), tx.Commit()
+}
+
+// forgetFolder deletes what is stored of a folder whose UIDs the server
+// renumbered.
+func (s *Syncer) forgetFolder(ctx context.Context, folder int64) error {
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := deleteMessages(ctx, tx, `folder_id = ?`, folder); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func hasFlag(flags []imap.Flag, f imap.Flag) bool {

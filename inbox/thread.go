@@ -1,0 +1,412 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+)
+
+// Threads gather the messages that answer each other. A message joins the
+// thread of any Message-ID it carries or references (In-Reply-To,
+// References), in either direction: the sync stores newest first, so a reply
+// often arrives before its original. When a mail client dropped those
+// headers, the same subject with the same customer within a month joins
+// them. Two threads that a message turns out to connect become one.
+
+// fallbackWindow is how far apart in time two messages with the same
+// subject and customer may be and still be taken for one conversation.
+const fallbackWindow = 30 * 24 * time.Hour
+
+// threadMsg is what placing a message in a thread needs to know.
+type threadMsg struct {
+	id         int64
+	keys       []string // its own Message-ID first, then the ones it references
+	subjectKey string
+	customer   string
+	at         string // stored time (UTC, RFC 3339)
+	orders     []string
+}
+
+// messageKind tells mail written by a person ("") from automatic mail.
+func messageKind(p *Parsed) string {
+	switch {
+	case p.Bounce:
+		return "bounce"
+	case p.AutoReply:
+		return "auto"
+	case p.Bulk:
+		return "bulk"
+	}
+	return ""
+}
+
+// threadKeys are the Message-IDs that tie a message to its thread: its own
+// and those it answers.
+func threadKeys(own string, inReplyTo, refs []string) []string {
+	keys := make([]string, 0, 1+len(inReplyTo)+len(refs))
+	seen := map[string]bool{"": true}
+	for _, list := range [][]string{{own}, inReplyTo, refs} {
+		for _, k := range list {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// threader places the messages of one transaction in threads and, before
+// the transaction commits, brings the threads it touched up to date.
+type threader struct {
+	tx      *sql.Tx
+	touched map[int64]bool
+}
+
+func newThreader(tx *sql.Tx) *threader { return &threader{tx: tx, touched: map[int64]bool{}} }
+
+// place puts a stored message in its thread, creating or merging threads
+// as needed.
+func (th *threader) place(ctx context.Context, m threadMsg) error {
+	ids, err := th.threadsOf(ctx, m.keys)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 && m.subjectKey != "" && m.customer != "" {
+		at, _ := time.Parse(time.RFC3339, m.at)
+		var id int64
+		err := th.tx.QueryRowContext(ctx, `SELECT id FROM thread WHERE subject_key = ? AND customer = ?
+			AND last_at >= ? AND started_at <= ? ORDER BY last_at DESC LIMIT 1`, m.subjectKey, m.customer,
+			storedTime(at.Add(-fallbackWindow)), storedTime(at.Add(fallbackWindow))).Scan(&id)
+		if err == nil {
+			ids = append(ids, id)
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+	}
+	var id int64
+	switch len(ids) {
+	case 0:
+		res, err := th.tx.ExecContext(ctx, `INSERT INTO thread(subject_key, customer, started_at, last_at)
+			VALUES(?, ?, ?, ?)`, m.subjectKey, m.customer, m.at, m.at)
+		if err != nil {
+			return err
+		}
+		id, _ = res.LastInsertId()
+	default:
+		id = ids[0]
+		if err := th.merge(ctx, id, ids[1:]); err != nil {
+			return err
+		}
+	}
+	th.touched[id] = true
+	for _, k := range m.keys {
+		if _, err := th.tx.ExecContext(ctx, `INSERT OR IGNORE INTO thread_key(key, thread_id) VALUES(?, ?)`, k, id); err != nil {
+			return err
+		}
+	}
+	for _, n := range m.orders {
+		if _, err := th.tx.ExecContext(ctx, `INSERT OR IGNORE INTO thread_order(number, thread_id) VALUES(?, ?)`, n, id); err != nil {
+			return err
+		}
+	}
+	_, err = th.tx.ExecContext(ctx, `UPDATE message SET thread_id = ? WHERE id = ?`, id, m.id)
+	return err
+}
+
+// threadsOf lists the threads holding any of the keys, oldest thread first.
+func (th *threader) threadsOf(ctx context.Context, keys []string) ([]int64, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	q := `SELECT DISTINCT thread_id FROM thread_key WHERE key IN (?` + strings.Repeat(", ?", len(keys)-1) + `) ORDER BY thread_id`
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	rows, err := th.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// merge moves everything of the other threads into thread id.
+func (th *threader) merge(ctx context.Context, id int64, others []int64) error {
+	for _, o := range others {
+		for _, q := range []string{
+			`UPDATE message SET thread_id = ? WHERE thread_id = ?`,
+			`UPDATE thread_key SET thread_id = ? WHERE thread_id = ?`,
+			`UPDATE OR IGNORE thread_order SET thread_id = ? WHERE thread_id = ?`,
+		} {
+			if _, err := th.tx.ExecContext(ctx, q, id, o); err != nil {
+				return err
+			}
+		}
+		if _, err := th.tx.ExecContext(ctx, `DELETE FROM thread WHERE id = ?`, o); err != nil {
+			return err
+		}
+		delete(th.touched, o)
+	}
+	return nil
+}
+
+// touch marks a thread for refresh; id may be NULL.
+func (th *threader) touch(id sql.NullInt64) {
+	if id.Valid {
+		th.touched[id.Int64] = true
+	}
+}
+
+// deleteMessages deletes the messages a condition selects and brings their
+// threads up to date. It returns how many were deleted.
+func deleteMessages(ctx context.Context, tx *sql.Tx, where string, args ...any) (int, error) {
+	rows, err := tx.QueryContext(ctx, `DELETE FROM message WHERE `+where+` RETURNING thread_id`, args...)
+	if err != nil {
+		return 0, err
+	}
+	th := newThreader(tx)
+	n := 0
+	for rows.Next() {
+		var id sql.NullInt64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		th.touch(id)
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	return n, th.refresh(ctx)
+}
+
+// placeUnthreaded puts in threads the messages stored without one: those
+// stored before threads existed (a database from an older version). Oldest
+// first, as the conversation happened.
+func placeUnthreaded(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT id, message_id, in_reply_to, refs, subject, body, kind, outgoing,
+		from_addr, reply_to, to_addrs, bounced, coalesce(sent_at, received_at) AS at
+		FROM message WHERE thread_id IS NULL ORDER BY at, id`)
+	if err != nil {
+		return err
+	}
+	var todo []threadMsg
+	for rows.Next() {
+		var m threadMsg
+		var messageID, inReplyTo, refs, subject, body, kind, from, replyTo, to, bounced string
+		var outgoing bool
+		if err := rows.Scan(&m.id, &messageID, &inReplyTo, &refs, &subject, &body, &kind, &outgoing, &from,
+			&replyTo, &to, &bounced, &m.at); err != nil {
+			rows.Close()
+			return err
+		}
+		m.keys = threadKeys(messageID, strings.Fields(inReplyTo), strings.Fields(refs))
+		m.subjectKey, m.orders = subjectKey(subject), orderRefs(subject, body)
+		m.customer = customerOf(kind, outgoing, from, replyTo, to, bounced)
+		todo = append(todo, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	th := newThreader(tx)
+	for _, m := range todo {
+		if err := th.place(ctx, m); err != nil {
+			return err
+		}
+	}
+	if err := th.refresh(ctx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// threadMessage is a message as the thread's summary reads it.
+type threadMessage struct {
+	messageID, at, kind, subject, fromName, fromAddr, body string
+	outgoing, answered                                     bool
+	customer                                               string
+}
+
+// refresh recomputes the summary of every touched thread, and deletes the
+// threads left without messages.
+func (th *threader) refresh(ctx context.Context) error {
+	for id := range th.touched {
+		if err := refreshThread(ctx, th.tx, id); err != nil {
+			return err
+		}
+	}
+	clear(th.touched)
+	return nil
+}
+
+// refreshThread recomputes one thread's summary from its messages.
+func refreshThread(ctx context.Context, tx *sql.Tx, id int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT message_id, coalesce(sent_at, received_at), kind, subject, from_name,
+		from_addr, reply_to, to_addrs, bounced, outgoing, answered, body FROM message WHERE thread_id = ?
+		ORDER BY coalesce(sent_at, received_at), id`, id)
+	if err != nil {
+		return err
+	}
+	var msgs []threadMessage
+	seen := map[string]bool{}
+	for rows.Next() {
+		var m threadMessage
+		var replyTo, to, bounced string
+		if err := rows.Scan(&m.messageID, &m.at, &m.kind, &m.subject, &m.fromName, &m.fromAddr, &replyTo, &to,
+			&bounced, &m.outgoing, &m.answered, &m.body); err != nil {
+			rows.Close()
+			return err
+		}
+		// The same message in two folders (a copy to oneself) counts once.
+		if m.messageID != "" {
+			if seen[m.messageID] {
+				continue
+			}
+			seen[m.messageID] = true
+		}
+		m.customer = customerOf(m.kind, m.outgoing, m.fromAddr, replyTo, to, bounced)
+		msgs = append(msgs, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		_, err := tx.ExecContext(ctx, `DELETE FROM thread WHERE id = ?`, id)
+		return err
+	}
+	s := summarize(msgs)
+	_, err = tx.ExecContext(ctx, `UPDATE thread SET subject = ?, subject_key = ?, customer = ?, customer_name = ?,
+		started_at = ?, last_at = ?, messages = ?, snippet = ?, waiting_since = ?, first_response = ?, automatic = ?
+		WHERE id = ?`, s.subject, subjectKey(s.subject), s.customer, s.customerName, msgs[0].at, msgs[len(msgs)-1].at,
+		len(msgs), s.snippet, s.waitingSince, s.firstResponse, s.automatic, id)
+	return err
+}
+
+// threadSummary is what refreshThread stores.
+type threadSummary struct {
+	subject, customer, customerName, snippet string
+	waitingSince                             any // string or nil
+	firstResponse                            any // int64 seconds or nil
+	automatic                                bool
+}
+
+// summarize works out a thread's customer, whether the shop owes an answer
+// and since when, and how long the first answer took. Only messages written
+// by people count: an out-of-office reply, a bounce or a newsletter neither
+// asks nor answers anything.
+func summarize(msgs []threadMessage) threadSummary {
+	var s threadSummary
+	s.automatic = true
+	var firstIn, pending, lastHuman *threadMessage
+	for i := range msgs {
+		m := &msgs[i]
+		if s.subject == "" {
+			s.subject = m.subject
+		}
+		if m.kind != "" {
+			continue
+		}
+		s.automatic = false
+		lastHuman = m
+		if m.outgoing {
+			if firstIn != nil && s.firstResponse == nil {
+				s.firstResponse = int64(secondsBetween(firstIn.at, m.at))
+			}
+			pending = nil
+			continue
+		}
+		if firstIn == nil {
+			firstIn = m
+		}
+		if pending == nil {
+			pending = m
+		}
+	}
+	// The customer is the first person who wrote in; in a conversation the
+	// shop began, the first it wrote to; failing both, whoever the
+	// automatic mail was about.
+	switch {
+	case firstIn != nil:
+		s.customer, s.customerName = firstIn.customer, firstIn.fromName
+	default:
+		for _, m := range msgs {
+			if m.customer != "" {
+				s.customer = m.customer
+				if !m.outgoing {
+					s.customerName = m.fromName
+				}
+				break
+			}
+		}
+	}
+	// Owed an answer: the newest message written by a person is the
+	// customer's, and no mail client marked it answered. The wait counts
+	// from the customer's oldest unanswered message: who wrote on Monday and
+	// again on Wednesday has waited since Monday.
+	if lastHuman != nil && !lastHuman.outgoing && !lastHuman.answered && pending != nil {
+		s.waitingSince = pending.at
+	}
+	if lastHuman != nil {
+		s.snippet = snippet(lastHuman.body, 160)
+	} else {
+		s.snippet = snippet(msgs[len(msgs)-1].body, 160)
+	}
+	return s
+}
+
+// customerOf is the person a message is with: who wrote it in (Reply-To
+// first, as contact forms send from their own address), whom the shop
+// wrote to, or whose address bounced.
+func customerOf(kind string, outgoing bool, from, replyTo, to, bounced string) string {
+	switch {
+	case kind == "bounce":
+		return firstField(bounced)
+	case outgoing:
+		return firstField(to)
+	case replyTo != "":
+		return firstField(replyTo)
+	}
+	return from
+}
+
+func firstField(s string) string {
+	if f, _, ok := strings.Cut(s, " "); ok {
+		return f
+	}
+	return s
+}
+
+func secondsBetween(a, b string) float64 {
+	ta, err1 := time.Parse(time.RFC3339, a)
+	tb, err2 := time.Parse(time.RFC3339, b)
+	if err1 != nil || err2 != nil || tb.Before(ta) {
+		return 0
+	}
+	return tb.Sub(ta).Seconds()
+}
+
+// storedTime is how times are stored: UTC, to the second, sortable as text.
+func storedTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
