@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,9 @@ import (
 	"mostrador/orders"
 )
 
+// importCmd is "import orders FILE" and "import appointments FILE": an
+// export into the database, reported in words or, with --json, as one JSON
+// document.
 func (c *cli) importCmd(args []string) int {
 	if len(args) == 0 || (args[0] != "orders" && args[0] != "appointments") {
 		return c.usage(c.t("cli.importWhat", nil))
@@ -34,10 +38,8 @@ func (c *cli) importCmd(args []string) int {
 	if len(pos) != 1 {
 		return c.usage(c.t("cli.importFile", nil))
 	}
-	if kind == "appointments" {
-		return c.importAppointments(pos[0], orders.Options{Format: *format, DryRun: *dry, DateOrder: *dateOrder}, *asJSON)
-	}
-	if code := c.checkImportFile(pos[0]); code != exitOK {
+	path := pos[0]
+	if code := c.checkImportFile(path); code != exitOK {
 		return code
 	}
 	db, code := c.openDB()
@@ -48,39 +50,60 @@ func (c *cli) importCmd(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts := orders.Options{Format: *format, DryRun: *dry, DateOrder: *dateOrder, Location: c.loc}
+	if kind == "appointments" {
+		return c.importAppointments(ctx, db, path, opts, *asJSON)
+	}
+	return c.importOrders(ctx, db, path, opts, *asJSON)
+}
+
+// importOrders is "import orders FILE": a shop platform's orders export
+// into the order log.
+func (c *cli) importOrders(ctx context.Context, db *sql.DB, path string, opts orders.Options, asJSON bool) int {
 	var shown changeList
-	if !*asJSON {
+	if !asJSON {
 		// The text report lists a few changes: take them as they come rather
 		// than holding every new order of a big file.
 		opts.OnChange = shown.add
 	}
-	res, err := orders.ImportFile(ctx, db, pos[0], opts)
+	res, err := orders.ImportFile(ctx, db, path, opts)
 	if err != nil {
-		var fe *orders.FileError
-		if errors.As(err, &fe) {
-			data := map[string]any{"File": pos[0]}
-			for k, v := range fe.Args {
-				data[k] = v
-			}
-			if fe.Err != nil {
-				data["Err"] = fe.Err.Error()
-			}
-			if fe.Code == "import.unknownFormatFlag" || fe.Code == "import.badDateOrder" {
-				return c.usage(c.t(fe.Code, data))
-			}
-			return c.errorf(fe.Code, data)
-		}
-		return c.errorf("cli.importFailed", map[string]any{"File": pos[0], "Err": err.Error()})
+		return c.importError(path, err)
 	}
-	if *asJSON {
+	if asJSON {
 		c.printJSON(c.localize(res))
 	} else {
 		c.printImport(res, &shown)
 	}
+	return importStatus(res.Imported(), len(res.Rejected))
+}
+
+// importError words why a file could not be imported at all; a bad
+// --format or --date-order is a usage error.
+func (c *cli) importError(path string, err error) int {
+	var fe *orders.FileError
+	if !errors.As(err, &fe) {
+		return c.errorf("cli.importFailed", map[string]any{"File": path, "Err": err.Error()})
+	}
+	data := map[string]any{"File": path}
+	for k, v := range fe.Args {
+		data[k] = v
+	}
+	if fe.Err != nil {
+		data["Err"] = fe.Err.Error()
+	}
+	if fe.Code == "import.unknownFormatFlag" || fe.Code == "import.badDateOrder" {
+		return c.usage(c.t(fe.Code, data))
+	}
+	return c.errorf(fe.Code, data)
+}
+
+// importStatus is an import's exit status: rejected rows are not a failure
+// unless nothing else was imported, but scripts must be able to tell.
+func importStatus(imported, rejected int) int {
 	switch {
-	case res.Imported() == 0 && len(res.Rejected) > 0:
+	case imported == 0 && rejected > 0:
 		return exitFailure
-	case len(res.Rejected) > 0:
+	case rejected > 0:
 		return exitRejected
 	}
 	return exitOK
@@ -112,14 +135,22 @@ type jsonRejection struct {
 }
 
 func (c *cli) localize(res *orders.Result) jsonResult {
-	out := jsonResult{Result: res, Rejected: []jsonRejection{}, Warnings: []string{}}
-	for _, r := range res.Rejected {
-		out.Rejected = append(out.Rejected, jsonRejection{r, c.t(r.Code, r.Args)})
-	}
-	for _, w := range res.Warnings {
-		out.Warnings = append(out.Warnings, c.warning(w))
-	}
+	out := jsonResult{Result: res}
+	out.Rejected, out.Warnings = c.reasons(res.Rejected, res.Warnings)
 	return out
+}
+
+// reasons words an import's rejected rows and warnings for --json: lists,
+// empty rather than null.
+func (c *cli) reasons(rejected []orders.Rejection, warnings []orders.Warning) ([]jsonRejection, []string) {
+	rs, ws := []jsonRejection{}, []string{}
+	for _, r := range rejected {
+		rs = append(rs, jsonRejection{r, c.t(r.Code, r.Args)})
+	}
+	for _, w := range warnings {
+		ws = append(ws, c.warning(w))
+	}
+	return rs, ws
 }
 
 // warning words an import warning; a date order is named in the user's
@@ -145,6 +176,8 @@ type changeList struct {
 	more  int
 }
 
+// changesShown is how many changes an import report lists, of orders or of
+// appointments.
 const changesShown = 50
 
 func (l *changeList) add(ch orders.Change) {
@@ -159,14 +192,20 @@ func (l *changeList) add(ch orders.Change) {
 	}
 }
 
-func (c *cli) printImport(res *orders.Result, changes *changeList) {
-	w := c.stdout
+// printImportHeading is an import report's first line: the file, what it
+// was read as, and whether anything was saved.
+func (c *cli) printImportHeading(dryRun bool, file, format string, rows int, d orders.Dialect) {
 	key := "cli.importDone"
-	if res.DryRun {
+	if dryRun {
 		key = "cli.importDry"
 	}
-	fmt.Fprintln(w, c.t(key, map[string]any{"File": res.File, "Format": res.Format, "Rows": res.Rows,
-		"Encoding": res.Dialect.Encoding, "Delimiter": printableDelim(res.Dialect.Delimiter)}))
+	fmt.Fprintln(c.stdout, c.t(key, map[string]any{"File": file, "Format": format, "Rows": rows,
+		"Encoding": d.Encoding, "Delimiter": printableDelim(d.Delimiter)}))
+}
+
+func (c *cli) printImport(res *orders.Result, changes *changeList) {
+	w := c.stdout
+	c.printImportHeading(res.DryRun, res.File, res.Format, res.Rows, res.Dialect)
 	fmt.Fprintln(w, c.t("cli.importOrders", map[string]any{"Inserted": res.Orders.Inserted,
 		"Updated": res.Orders.Updated, "Unchanged": res.Orders.Unchanged}))
 	fmt.Fprintln(w, c.t("cli.importCustomers", map[string]any{"Inserted": res.Customers.Inserted,
@@ -191,55 +230,19 @@ func (c *cli) printImport(res *orders.Result, changes *changeList) {
 
 // importAppointments is "import appointments FILE": a booking export into
 // the appointment table, reported as orders are. Exit status as for orders.
-func (c *cli) importAppointments(path string, opts orders.Options, asJSON bool) int {
-	if code := c.checkImportFile(path); code != exitOK {
-		return code
-	}
-	db, code := c.openDB()
-	if db == nil {
-		return code
-	}
-	defer db.Close()
-	opts.Location = c.loc
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+func (c *cli) importAppointments(ctx context.Context, db *sql.DB, path string, opts orders.Options, asJSON bool) int {
 	res, err := orders.ImportAppointmentsFile(ctx, db, path, opts)
 	if err != nil {
-		var fe *orders.FileError
-		if !errors.As(err, &fe) {
-			return c.errorf("cli.importFailed", map[string]any{"File": path, "Err": err.Error()})
-		}
-		data := map[string]any{"File": path}
-		for k, v := range fe.Args {
-			data[k] = v
-		}
-		if fe.Err != nil {
-			data["Err"] = fe.Err.Error()
-		}
-		if fe.Code == "import.unknownFormatFlag" || fe.Code == "import.badDateOrder" {
-			return c.usage(c.t(fe.Code, data))
-		}
-		return c.errorf(fe.Code, data)
+		return c.importError(path, err)
 	}
 	if asJSON {
-		out := jsonAppointments{AppointmentResult: res, Rejected: []jsonRejection{}, Warnings: []string{}}
-		for _, r := range res.Rejected {
-			out.Rejected = append(out.Rejected, jsonRejection{r, c.t(r.Code, r.Args)})
-		}
-		for _, w := range res.Warnings {
-			out.Warnings = append(out.Warnings, c.warning(w))
-		}
+		out := jsonAppointments{AppointmentResult: res}
+		out.Rejected, out.Warnings = c.reasons(res.Rejected, res.Warnings)
 		c.printJSON(out)
 	} else {
 		c.printAppointments(res)
 	}
-	switch {
-	case res.Imported() == 0 && len(res.Rejected) > 0:
-		return exitFailure
-	case len(res.Rejected) > 0:
-		return exitRejected
-	}
-	return exitOK
+	return importStatus(res.Imported(), len(res.Rejected))
 }
 
 // jsonAppointments is the appointments import result with each rejection's
@@ -252,12 +255,7 @@ type jsonAppointments struct {
 
 func (c *cli) printAppointments(res *orders.AppointmentResult) {
 	w := c.stdout
-	key := "cli.importDone"
-	if res.DryRun {
-		key = "cli.importDry"
-	}
-	fmt.Fprintln(w, c.t(key, map[string]any{"File": res.File, "Format": res.Format, "Rows": res.Rows,
-		"Encoding": res.Dialect.Encoding, "Delimiter": printableDelim(res.Dialect.Delimiter)}))
+	c.printImportHeading(res.DryRun, res.File, res.Format, res.Rows, res.Dialect)
 	zone := res.TimeZone
 	if zone == "" {
 		zone = settings.ZoneName(c.loc)
@@ -282,7 +280,7 @@ func (c *cli) printAppointments(res *orders.AppointmentResult) {
 		if shown == 0 {
 			fmt.Fprintln(w, c.t("cli.changes", nil))
 		}
-		if shown++; shown > 50 {
+		if shown++; shown > changesShown {
 			continue
 		}
 		name := ch.CustomerName
@@ -296,8 +294,8 @@ func (c *cli) printAppointments(res *orders.AppointmentResult) {
 		}
 		fmt.Fprintln(w, "  "+strings.ReplaceAll(c.t("appt."+ch.Kind, data), " ()", ""))
 	}
-	if shown > 50 {
-		fmt.Fprintln(w, "  "+c.t("cli.more", map[string]any{"Count": shown - 50}))
+	if shown > changesShown {
+		fmt.Fprintln(w, "  "+c.t("cli.more", map[string]any{"Count": shown - changesShown}))
 	}
 	c.printRejected(res.Rejected, res.Warnings)
 }
