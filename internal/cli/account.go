@@ -50,7 +50,7 @@ func (c *cli) accountCmd(args []string) int {
 	case errors.Is(err, inbox.ErrNoAccount):
 		acct = nil
 	case err != nil:
-		return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+		return c.dbError(err)
 	}
 	changed := *imapURL != "" || *smtpURL != "" || *from != "" || *trust != ""
 	if acct == nil {
@@ -124,7 +124,7 @@ func (c *cli) accountCmd(args []string) int {
 	ok := imapErr == nil && smtpErr == nil
 	if ok && changed {
 		if err := inbox.SaveAccount(ctx, db, &next); err != nil {
-			return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+			return c.dbError(err)
 		}
 		report.Saved = true
 		// Passwords typed now go to the keyring; ones from the environment
@@ -152,11 +152,11 @@ func (c *cli) accountCmd(args []string) int {
 	if !ok {
 		for _, p := range []string{report.IMAP.Error, report.SMTP.Error} {
 			if p != "" {
-				fmt.Fprintln(c.stderr, "mostrador: "+p)
+				c.say(p)
 			}
 		}
 		if changed {
-			fmt.Fprintln(c.stderr, "mostrador: "+c.t("cli.accountNotSaved", nil))
+			c.say(c.t("cli.accountNotSaved", nil))
 		}
 		return exitFailure
 	}
@@ -205,7 +205,7 @@ type imapReport struct {
 func (c *cli) accountError(err error) int {
 	var ae *inbox.AccountError
 	if !errors.As(err, &ae) {
-		return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+		return c.dbError(err)
 	}
 	data := map[string]any{"Flag": "--" + ae.Field, "Value": ae.Value}
 	for k, v := range ae.Args {

@@ -61,9 +61,22 @@ type cli struct {
 
 func (c *cli) t(key string, data map[string]any) string { return assets.Translate(c.lang, key, data) }
 
-func (c *cli) errorf(key string, data map[string]any) int {
-	fmt.Fprintln(c.stderr, "mostrador: "+c.t(key, data))
+// say writes one line on stderr, after "mostrador: " as every error is.
+func (c *cli) say(msg string) { fmt.Fprintln(c.stderr, "mostrador: "+msg) }
+
+// fail says msg and returns the status of a failure.
+func (c *cli) fail(msg string) int {
+	c.say(msg)
 	return exitFailure
+}
+
+// errorf is fail with a message from the translations.
+func (c *cli) errorf(key string, data map[string]any) int { return c.fail(c.t(key, data)) }
+
+// dbError reports that the shop's database could not be opened, read or
+// written.
+func (c *cli) dbError(err error) int {
+	return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
 }
 
 // Run runs one invocation of mostrador with args (without the program name)
@@ -138,7 +151,7 @@ func validLang(l string) bool {
 }
 
 func (c *cli) usage(msg string) int {
-	fmt.Fprintln(c.stderr, "mostrador: "+msg)
+	c.say(msg)
 	fmt.Fprint(c.stderr, c.t("cli.usage", nil))
 	return exitUsage
 }
@@ -193,7 +206,7 @@ func defaultDBPath() (string, error) {
 func (c *cli) openDB() (*sql.DB, int) {
 	db, err := database.Open(c.dbPath)
 	if err != nil {
-		return nil, c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+		return nil, c.dbError(err)
 	}
 	if err := database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations); err != nil {
 		db.Close()
@@ -202,7 +215,7 @@ func (c *cli) openDB() (*sql.DB, int) {
 			return nil, c.errorf("cli.dbNewer", map[string]any{"Path": c.dbPath, "Package": newer.Package,
 				"Have": newer.Have, "Known": newer.Known})
 		}
-		return nil, c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+		return nil, c.dbError(err)
 	}
 	ctx := context.Background()
 	if !c.langGiven {
@@ -233,7 +246,7 @@ func (c *cli) window() int {
 	}
 	defer db.Close()
 	if c.zoneErr != nil {
-		fmt.Fprintln(c.stderr, "mostrador: "+c.settingText(c.zoneErr))
+		c.say(c.settingText(c.zoneErr))
 	}
 	c.opts.Window(db, c.lang, c.loc)
 	return exitOK

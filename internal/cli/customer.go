@@ -32,7 +32,7 @@ func (c *cli) customerCmd(args []string) int {
 		return c.errorf("cli.noCustomer", map[string]any{"Email": pos[0]})
 	}
 	if err != nil {
-		return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+		return c.dbError(err)
 	}
 	if *asJSON {
 		c.printJSON(card)

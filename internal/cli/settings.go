@@ -50,7 +50,7 @@ func (c *cli) settingsCmd(args []string) int {
 	case 0:
 		all, err := settings.All(ctx, db)
 		if err != nil {
-			return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+			return c.dbError(err)
 		}
 		if *asJSON {
 			c.printJSON(all)
@@ -105,13 +105,12 @@ func (c *cli) printSetting(s settings.Setting, describe bool) {
 func (c *cli) settingError(err error) int {
 	var se *settings.Error
 	if !errors.As(err, &se) {
-		return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+		return c.dbError(err)
 	}
 	if se.Code == "settings.unknownKey" {
 		return c.usage(c.settingText(err))
 	}
-	fmt.Fprintln(c.stderr, "mostrador: "+c.settingText(err))
-	return exitFailure
+	return c.fail(c.settingText(err))
 }
 
 // settingText words a *settings.Error (any other error as itself).

@@ -36,24 +36,21 @@ func (c *cli) syncCmd(args []string) int {
 		return c.errorf("cli.noAccount", nil)
 	}
 	if err != nil {
-		return c.errorf("cli.dbOpen", map[string]any{"Path": c.dbPath, "Err": err.Error()})
+		return c.dbError(err)
 	}
 	pw, _, err := (&inbox.Secrets{Prompt: c.askPassword}).Password(acct.IMAP, "IMAP")
 	if err != nil {
-		fmt.Fprintln(c.stderr, "mostrador: "+c.connProblem(acct.IMAP, err))
-		return exitFailure
+		return c.fail(c.connProblem(acct.IMAP, err))
 	}
 	client, err := (&inbox.Dialer{Trusted: acct.Trusted}).DialIMAP(acct.IMAP, pw, nil)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "mostrador: "+c.connProblem(acct.IMAP, err))
-		return exitFailure
+		return c.fail(c.connProblem(acct.IMAP, err))
 	}
 	defer client.Close()
 	reps, err := (&inbox.Syncer{DB: db, Client: client, ShopAddr: acct.FromAddr}).Sync(ctx, inbox.SyncOptions{})
 	if err != nil {
 		// What was stored stays; the next sync goes on from there.
-		fmt.Fprintln(c.stderr, "mostrador: "+c.t("cli.syncFailed", map[string]any{"Err": c.connProblem(acct.IMAP, err)}))
-		return exitFailure
+		return c.fail(c.t("cli.syncFailed", map[string]any{"Err": c.connProblem(acct.IMAP, err)}))
 	}
 	client.Logout().Wait()
 	if *asJSON {
