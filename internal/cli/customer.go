@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"mostrador/orders"
+)
+
+func (c *cli) customerCmd(args []string) int {
+	fs := flag.NewFlagSet("customer", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.flagError(err)
+	}
+	if len(pos) != 1 {
+		return c.usage(c.t("cli.customerWho", nil))
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	card, err := orders.CardByEmail(context.Background(), db, pos[0])
+	if errors.Is(err, orders.ErrNoCustomer) {
+		return c.errorf("cli.noCustomer", map[string]any{"Email": pos[0]})
+	}
+	if err != nil {
+		return c.dbError(err)
+	}
+	if *asJSON {
+		c.printJSON(card)
+		return exitOK
+	}
+	c.printCard(card)
+	return exitOK
+}
+
+func (c *cli) printCard(card *orders.Card) {
+	w := c.stdout
+	cu := card.Customer
+	fmt.Fprintf(w, "%s <%s>\n", cu.Name, cu.Email)
+	if cu.Phone != "" {
+		fmt.Fprintln(w, c.t("card.phone", map[string]any{"Phone": cu.Phone}))
+	}
+	var ltv []string
+	for _, m := range card.Totals.LifetimeValue {
+		ltv = append(ltv, orders.FormatMoney(m.Minor, m.Currency, c.lang))
+	}
+	if card.Totals.OrderCount == 0 {
+		fmt.Fprintln(w, c.t("card.noOrders", nil))
+	} else {
+		fmt.Fprintln(w, c.t("card.totals", map[string]any{"Count": card.Totals.OrderCount, "Value": strings.Join(ltv, " + ")}))
+	}
+	for _, o := range card.Orders {
+		when := ""
+		if o.PlacedAt != nil {
+			when = o.PlacedAt.In(c.loc).Format("2006-01-02")
+		}
+		total := ""
+		if o.Total != nil {
+			total = orders.FormatMoney(*o.Total, o.Currency, c.lang)
+		}
+		line := fmt.Sprintf("  %s  %-10s %s  %s  %s", when, o.Number, total, c.t("status."+o.Status, nil), trackingText(o))
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+		for _, it := range o.Items {
+			fmt.Fprintf(w, "      %d × %s\n", it.Quantity, it.Name)
+		}
+	}
+	if len(card.Appointments) > 0 {
+		fmt.Fprintln(w, c.t("card.appointments", nil)+":")
+	}
+	for _, a := range card.Appointments {
+		what := a.Service
+		if a.Staff != "" {
+			what = strings.TrimSpace(what + " (" + a.Staff + ")")
+		}
+		line := fmt.Sprintf("  %s  %s  %s", a.Local().Format("2006-01-02 15:04"), what, c.t("appt.status."+a.Status, nil))
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+}
+
+func trackingText(o orders.Order) string {
+	return strings.TrimSpace(o.Carrier + " " + o.Tracking)
+}

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"mostrador/inbox"
+)
+
+// syncCmd syncs the mailbox once: INBOX and Sent into the database.
+func (c *cli) syncCmd(args []string) int {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.flagError(err)
+	}
+	if len(pos) > 0 {
+		return c.usage(c.t("cli.syncArgs", map[string]any{"Arg": pos[0]}))
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	acct, err := inbox.LoadAccount(ctx, db)
+	if errors.Is(err, inbox.ErrNoAccount) {
+		return c.errorf("cli.noAccount", nil)
+	}
+	if err != nil {
+		return c.dbError(err)
+	}
+	pw, _, err := (&inbox.Secrets{Prompt: c.askPassword}).Password(acct.IMAP, "IMAP")
+	if err != nil {
+		return c.fail(c.connProblem(acct.IMAP, err))
+	}
+	client, err := (&inbox.Dialer{Trusted: acct.Trusted}).DialIMAP(acct.IMAP, pw, nil)
+	if err != nil {
+		return c.fail(c.connProblem(acct.IMAP, err))
+	}
+	defer client.Close()
+	reps, err := (&inbox.Syncer{DB: db, Client: client, ShopAddr: acct.FromAddr}).Sync(ctx, inbox.SyncOptions{})
+	if err != nil {
+		// What was stored stays; the next sync goes on from there.
+		return c.fail(c.t("cli.syncFailed", map[string]any{"Err": c.connProblem(acct.IMAP, err)}))
+	}
+	client.Logout().Wait()
+	if *asJSON {
+		c.printJSON(map[string]any{"folders": reps})
+		return exitOK
+	}
+	for _, r := range reps {
+		fmt.Fprintln(c.stdout, c.t("cli.syncFolder", map[string]any{"Folder": r.Folder, "New": r.New, "Updated": r.Updated,
+			"Expunged": r.Expunged, "Seconds": fmt.Sprintf("%.1f", r.Seconds)}))
+	}
+	return exitOK
+}
