@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	"time"
 )
 
 //go:embed icon.png
@@ -132,4 +133,16 @@ func Keys(lang string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// Duration says how long something took or has waited, the way people say
+// it: "45 min", "3 h", "2 días". Under a minute is "1 min".
+func Duration(lang string, d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return Translate(lang, "time.minutes", map[string]any{"Count": max(1, int(d/time.Minute))})
+	case d < 48*time.Hour:
+		return Translate(lang, "time.hours", map[string]any{"Count": int(d / time.Hour)})
+	}
+	return Translate(lang, "time.days", map[string]any{"Count": int(d / (24 * time.Hour))})
 }

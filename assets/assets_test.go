@@ -10,6 +10,7 @@ import (
 	"testing"
 	"text/template"
 	"text/template/parse"
+	"time"
 
 	"mostrador/assets"
 )
@@ -313,5 +314,21 @@ func TestLang(t *testing.T) {
 func TestIconEmbedded(t *testing.T) {
 	if !strings.HasPrefix(string(assets.Icon), "\x89PNG\r\n\x1a\n") {
 		t.Error("assets.Icon is not a PNG")
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		d    time.Duration
+		want string
+	}{
+		{"es", 20 * time.Second, "1 min"}, {"es", 45 * time.Minute, "45 min"}, {"es", 3*time.Hour + 59*time.Minute, "3 h"},
+		{"es", 47 * time.Hour, "47 h"}, {"es", 49 * time.Hour, "2 días"}, {"en", 24 * 30 * time.Hour, "30 days"},
+		{"en", 90 * time.Minute, "1 h"},
+	} {
+		if got := assets.Duration(c.lang, c.d); got != c.want {
+			t.Errorf("Duration(%s, %v) = %q, want %q", c.lang, c.d, got, c.want)
+		}
 	}
 }

@@ -110,7 +110,7 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 	) WITHOUT ROWID;
 	CREATE INDEX thread_order_by_thread ON thread_order(thread_id)`,
 	// Full-text search over what the owner remembers of a message: its
-	// subject, its text and who wrote it. The index reads the text from the
+	// subject, its text, who wrote it and to whom. The index reads the text from the
 	// message table (content=message) rather than keeping a copy; triggers
 	// keep it in step. unicode61 with remove_diacritics 2 folds accents, so
 	// "camion" finds "camión".
@@ -127,21 +127,21 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 	UPDATE message SET id = (SELECT new FROM renumber WHERE old = message.id);
 	UPDATE attachment SET message_id = (SELECT new FROM renumber WHERE old = attachment.message_id);
 	DROP TABLE renumber;
-	CREATE VIRTUAL TABLE message_fts USING fts5(subject, body, from_name, from_addr,
+	CREATE VIRTUAL TABLE message_fts USING fts5(subject, body, from_name, from_addr, to_addrs,
 		content='message', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 	CREATE TRIGGER message_fts_insert AFTER INSERT ON message BEGIN
-		INSERT INTO message_fts(rowid, subject, body, from_name, from_addr)
-		VALUES (new.id, new.subject, new.body, new.from_name, new.from_addr);
+		INSERT INTO message_fts(rowid, subject, body, from_name, from_addr, to_addrs)
+		VALUES (new.id, new.subject, new.body, new.from_name, new.from_addr, new.to_addrs);
 	END;
 	CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
-		INSERT INTO message_fts(message_fts, rowid, subject, body, from_name, from_addr)
-		VALUES ('delete', old.id, old.subject, old.body, old.from_name, old.from_addr);
+		INSERT INTO message_fts(message_fts, rowid, subject, body, from_name, from_addr, to_addrs)
+		VALUES ('delete', old.id, old.subject, old.body, old.from_name, old.from_addr, old.to_addrs);
 	END;
-	CREATE TRIGGER message_fts_update AFTER UPDATE OF subject, body, from_name, from_addr ON message BEGIN
-		INSERT INTO message_fts(message_fts, rowid, subject, body, from_name, from_addr)
-		VALUES ('delete', old.id, old.subject, old.body, old.from_name, old.from_addr);
-		INSERT INTO message_fts(rowid, subject, body, from_name, from_addr)
-		VALUES (new.id, new.subject, new.body, new.from_name, new.from_addr);
+	CREATE TRIGGER message_fts_update AFTER UPDATE OF subject, body, from_name, from_addr, to_addrs ON message BEGIN
+		INSERT INTO message_fts(message_fts, rowid, subject, body, from_name, from_addr, to_addrs)
+		VALUES ('delete', old.id, old.subject, old.body, old.from_name, old.from_addr, old.to_addrs);
+		INSERT INTO message_fts(rowid, subject, body, from_name, from_addr, to_addrs)
+		VALUES (new.id, new.subject, new.body, new.from_name, new.from_addr, new.to_addrs);
 	END;
 	INSERT INTO message_fts(message_fts) VALUES ('rebuild')`,
 }}

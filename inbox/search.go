@@ -9,7 +9,8 @@ import (
 	"unicode"
 )
 
-// Search finds messages by words of their subject, text or sender. Accents
+// Search finds messages by words of their subject, text, sender or
+// recipients. Accents
 // and case do not matter ("camion" finds "Camión"), every word must appear,
 // the last one may be the start of a word (the owner is still typing), and
 // an address or order number is matched as written ("ana@example.com",
@@ -51,7 +52,7 @@ func ftsQuery(q string) string {
 }
 
 // SearchMessages finds up to limit messages: first those with every word in
-// the subject or the sender, then those with them in the text, newest first
+// the subject, the sender or the recipients, then those with them in the text, newest first
 // within each. Newest first is what the index gives cheaply (message ids
 // follow dates, see messageID): a query that matches half the mailbox costs
 // no more than one that matches ten messages. Relevance scoring (bm25)
@@ -67,7 +68,7 @@ func SearchMessages(ctx context.Context, db *sql.DB, query string, limit int) ([
 	}
 	out := []Hit{}
 	seen := map[string]bool{}
-	for _, match := range []string{"{subject from_name from_addr} : (" + fq + ")", fq} {
+	for _, match := range []string{"{subject from_name from_addr to_addrs} : (" + fq + ")", fq} {
 		if len(out) >= limit {
 			break
 		}

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"database/sql"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -29,6 +30,9 @@ type threadMsg struct {
 }
 
 // messageKind tells mail written by a person ("") from automatic mail.
+// A notification from a no-reply address (a platform's "new order" mail)
+// is automatic too, unless it carries a Reply-To elsewhere: that is a
+// contact form passing on what a customer wrote.
 func messageKind(p *Parsed) string {
 	switch {
 	case p.Bounce:
@@ -37,8 +41,19 @@ func messageKind(p *Parsed) string {
 		return "auto"
 	case p.Bulk:
 		return "bulk"
+	case machineSender(p.From.Addr) && (len(p.ReplyTo) == 0 || machineSender(p.ReplyTo[0].Addr)):
+		return "auto"
 	}
 	return ""
+}
+
+// machineAddr matches the local parts that no person reads.
+var machineAddr = regexp.MustCompile(`^(no-?reply|do-?not-?reply|no-?responder|noresponder|mailer|mailer-daemon|` +
+	`postmaster|notifications?|notificaciones|notificacoes|alerts?|bounces?)([+._-].*)?$`)
+
+func machineSender(addr string) bool {
+	local, _, ok := strings.Cut(addr, "@")
+	return ok && machineAddr.MatchString(local)
 }
 
 // threadKeys are the Message-IDs that tie a message to its thread: its own
@@ -350,7 +365,10 @@ func summarize(msgs []threadMessage) threadSummary {
 	// automatic mail was about.
 	switch {
 	case firstIn != nil:
-		s.customer, s.customerName = firstIn.customer, firstIn.fromName
+		s.customer = firstIn.customer
+		if firstIn.customer == firstIn.fromAddr { // not a form's sender name
+			s.customerName = firstIn.fromName
+		}
 	default:
 		for _, m := range msgs {
 			if m.customer != "" {

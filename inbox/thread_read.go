@@ -132,6 +132,29 @@ func ThreadsWith(ctx context.Context, db *sql.DB, addrs, orderNumbers []string) 
 	return scanThreads(rows)
 }
 
+// Correspondents lists the people who wrote to the shop themselves (not
+// only automatic mail about them), once each, with the name they wrote
+// under.
+func Correspondents(ctx context.Context, db *sql.DB) ([]Address, error) {
+	rows, err := db.QueryContext(ctx, `SELECT t.customer, max(t.customer_name) FROM thread t
+		WHERE t.automatic = 0 AND t.customer <> '' AND EXISTS (
+			SELECT 1 FROM message m WHERE m.thread_id = t.id AND m.outgoing = 0 AND m.kind = '')
+		GROUP BY t.customer`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Address
+	for rows.Next() {
+		var a Address
+		if err := rows.Scan(&a.Addr, &a.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // WaitingThreads lists the threads where the shop owes an answer, the
 // longest waiting first.
 func WaitingThreads(ctx context.Context, db *sql.DB, limit int) ([]Thread, error) {

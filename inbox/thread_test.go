@@ -390,3 +390,36 @@ func TestOrderRefs(t *testing.T) {
 		}
 	}
 }
+
+// A platform's "new order" notification comes from a no-reply address and
+// waits for nobody; the same platform passing on a contact form carries the
+// customer in Reply-To, and that one waits for an answer.
+func TestPlatformNotificationsAndContactForms(t *testing.T) {
+	srv := mailServer(t)
+	put(t, srv, "INBOX", testMail{from: "Shopify <mailer@shopify.com>", to: shop, subject: "[Tienda] Pedido #1042 realizado por Ana",
+		id: "n1@shopify.com", at: monday, body: "Nuevo pedido."})
+	put(t, srv, "INBOX", testMail{from: "Shopify <mailer@shopify.com>", to: shop, subject: "Nuevo mensaje del formulario de contacto",
+		id: "n2@shopify.com", extra: "Reply-To: Marta Ruiz <marta@example.com>\r\n", at: monday,
+		body: "¿Hacéis envíos a Canarias?"})
+	put(t, srv, "INBOX", testMail{from: ana, to: shop, subject: "Hola", id: "n3@example.com", at: monday, body: "Hola"})
+	db := mailDB(t)
+	syncOnce(t, db, srv, SyncOptions{})
+	if th := threadOf(t, db, "n1@shopify.com"); th.WaitingSince != nil || !th.Automatic {
+		t.Errorf("notification: %+v", th)
+	}
+	if th := threadOf(t, db, "n2@shopify.com"); th.WaitingSince == nil || th.Customer != "marta@example.com" || th.CustomerName == "Shopify" {
+		t.Errorf("contact form: %+v", th)
+	}
+	people, err := Correspondents(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range people {
+		got = append(got, p.Addr)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"ana@example.com", "marta@example.com"}) {
+		t.Errorf("correspondents %v", got)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
 
 	"mostrador/internal/address"
 )
@@ -270,11 +272,18 @@ func ListCustomers(ctx context.Context, db *sql.DB, query string, limit int) ([]
 		limit = 500
 	}
 	q := "%" + foldText(query) + "%"
+	// A phone number matches however it is written: "611 22 33 44" finds
+	// "+34 611223344".
+	phone := ""
+	if k := phoneKey(query); len(k) >= 6 && !strings.ContainsFunc(query, unicode.IsLetter) {
+		phone = "%" + k + "%"
+	}
 	rows, err := db.QueryContext(ctx, `SELECT c.id, c.email, c.name, c.phone, count(o.id), max(o.placed_at)
 		FROM customer c LEFT JOIN orders o ON o.customer_id = c.id
 		WHERE ? = '%%' OR c.name_key LIKE ? OR coalesce(c.email, '') LIKE ? OR c.phone LIKE ?
+		   OR (? <> '' AND c.phone_key LIKE ?)
 		GROUP BY c.id ORDER BY max(o.placed_at) IS NULL, max(o.placed_at) DESC, c.name LIMIT ?`,
-		q, q, q, q, limit)
+		q, q, q, q, phone, phone, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -132,7 +132,9 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 		return c.accountCmd(rest[1:])
 	case "sync":
 		return c.syncCmd(rest[1:])
-	case "search", "reply", "reminders":
+	case "search":
+		return c.searchCmd(rest[1:])
+	case "reply", "reminders":
 		return c.errorf("cli.later", map[string]any{"Command": rest[0]})
 	case "help":
 		fmt.Fprint(stdout, c.t("cli.usage", nil))

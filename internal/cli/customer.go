@@ -7,7 +7,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"mostrador/assets"
+	"mostrador/inbox"
+	"mostrador/internal/shop"
 	"mostrador/orders"
 )
 
@@ -27,8 +31,8 @@ func (c *cli) customerCmd(args []string) int {
 		return code
 	}
 	defer db.Close()
-	card, err := orders.CardByEmail(context.Background(), db, pos[0])
-	if errors.Is(err, orders.ErrNoCustomer) {
+	card, err := shop.ByEmail(context.Background(), db, pos[0])
+	if errors.Is(err, shop.ErrNoCustomer) {
 		return c.errorf("cli.noCustomer", map[string]any{"Email": pos[0]})
 	}
 	if err != nil {
@@ -42,7 +46,7 @@ func (c *cli) customerCmd(args []string) int {
 	return exitOK
 }
 
-func (c *cli) printCard(card *orders.Card) {
+func (c *cli) printCard(card *shop.Card) {
 	w := c.stdout
 	cu := card.Customer
 	fmt.Fprintf(w, "%s <%s>\n", cu.Name, cu.Email)
@@ -83,6 +87,36 @@ func (c *cli) printCard(card *orders.Card) {
 		}
 		line := fmt.Sprintf("  %s  %s  %s", a.Local().Format("2006-01-02 15:04"), what, c.t("appt.status."+a.Status, nil))
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	c.printThreads(card.Threads)
+}
+
+// printThreads lists the customer's conversations, newest first, saying
+// which wait for an answer and for how long.
+func (c *cli) printThreads(threads []inbox.Thread) {
+	if len(threads) == 0 {
+		return
+	}
+	w := c.stdout
+	fmt.Fprintln(w, c.t("card.threads", nil)+":")
+	now := time.Now()
+	for _, t := range threads {
+		subject := t.Subject
+		if subject == "" {
+			subject = c.t("card.noSubject", nil)
+		}
+		fmt.Fprintln(w, "  "+c.t("card.threadLine", map[string]any{"Date": t.LastAt.In(c.loc).Format("2006-01-02 15:04"),
+			"Subject": subject, "Count": t.Messages}))
+		switch {
+		case t.WaitingSince != nil:
+			fmt.Fprintln(w, "      "+c.t("card.waiting", map[string]any{"Wait": assets.Duration(c.lang, t.Waiting(now))}))
+		case t.FirstResponse != nil:
+			fmt.Fprintln(w, "      "+c.t("card.firstResponse", map[string]any{
+				"Wait": assets.Duration(c.lang, time.Duration(*t.FirstResponse)*time.Second)}))
+		}
+		if t.Snippet != "" {
+			fmt.Fprintln(w, "      "+t.Snippet)
+		}
 	}
 }
 

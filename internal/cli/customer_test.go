@@ -55,6 +55,23 @@ type cardJSON struct {
 	} `json:"totals"`
 	// Bookings have their own tests (orders); here only their place.
 	Appointments []json.RawMessage `json:"appointments"`
+	Threads      []threadJSON      `json:"threads"`
+}
+
+// threadJSON is a conversation on the card.
+type threadJSON struct {
+	ID                   int64      `json:"id"`
+	Subject              string     `json:"subject"`
+	Customer             string     `json:"customer"`
+	CustomerName         string     `json:"customerName"`
+	StartedAt            time.Time  `json:"startedAt"`
+	LastAt               time.Time  `json:"lastAt"`
+	Messages             int        `json:"messages"`
+	Snippet              string     `json:"snippet"`
+	WaitingSince         *time.Time `json:"waitingSince"`
+	FirstResponseSeconds *int64     `json:"firstResponseSeconds"`
+	Automatic            bool       `json:"automatic"`
+	Orders               []string   `json:"orders"`
 }
 
 func customerCard(t *testing.T, db, email string) cardJSON {

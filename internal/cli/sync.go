@@ -10,6 +10,7 @@ import (
 	"os/signal"
 
 	"mostrador/inbox"
+	"mostrador/internal/shop"
 )
 
 // syncCmd syncs the mailbox once: INBOX and Sent into the database.
@@ -53,13 +54,20 @@ func (c *cli) syncCmd(args []string) int {
 		return c.fail(c.t("cli.syncFailed", map[string]any{"Err": c.connProblem(acct.IMAP, err)}))
 	}
 	client.Logout().Wait()
+	added, err := shop.AddCorrespondents(ctx, db)
+	if err != nil {
+		return c.dbError(err)
+	}
 	if *asJSON {
-		c.printJSON(map[string]any{"folders": reps})
+		c.printJSON(map[string]any{"folders": reps, "newCustomers": added})
 		return exitOK
 	}
 	for _, r := range reps {
 		fmt.Fprintln(c.stdout, c.t("cli.syncFolder", map[string]any{"Folder": r.Folder, "New": r.New, "Updated": r.Updated,
 			"Expunged": r.Expunged, "Seconds": fmt.Sprintf("%.1f", r.Seconds)}))
+	}
+	if added > 0 {
+		fmt.Fprintln(c.stdout, c.t("cli.syncCustomers", map[string]any{"Count": added}))
 	}
 	return exitOK
 }

@@ -41,10 +41,11 @@ func TestSyncCommand(t *testing.T) {
 			Reset, Complete        bool
 			Seconds                float64
 		}
+		NewCustomers int
 	}
 	decodeStrict(t, o.stdout, &rep)
 	if len(rep.Folders) != 2 || rep.Folders[0].Folder != "INBOX" || rep.Folders[0].New != 2 ||
-		rep.Folders[1].Role != "sent" || rep.Folders[1].New != 1 || !rep.Folders[0].Complete {
+		rep.Folders[1].Role != "sent" || rep.Folders[1].New != 1 || !rep.Folders[0].Complete || rep.NewCustomers != 1 {
 		t.Errorf("sync --json: %s", o.stdout)
 	}
 	o = mostrador(t, "--db", db, "--lang", "en", "sync")
