@@ -214,35 +214,35 @@ func (w *Watcher) session(ctx context.Context, failures *int) error {
 	}
 }
 
-// sync brings Sent, then INBOX up to date (as Syncer.Sync does, the other
-// way round). INBOX comes last so that it is still selected for IDLE: mail
-// that arrives from its SELECT on is announced, and none slips in between.
-// Sent is looked for every time: the first reply may have created it.
+// sync brings INBOX and Sent up to date (Syncer.Sync: INBOX first, so that
+// a big mailbox shows its newest mail soonest), then selects INBOX again
+// for IDLE. Mail that arrived after INBOX was synced and before this SELECT
+// is not announced by IDLE; the SELECT's UIDNEXT tells, and it is synced at
+// once.
 func (w *Watcher) sync(ctx context.Context, c *imapclient.Client) ([]FolderReport, error) {
 	dog := w.watch(ctx, c, syncStall*w.timeout())
 	s := &Syncer{DB: w.DB, Client: c, ShopAddr: w.ShopAddr}
 	opts := SyncOptions{Progress: func(string, int, int) { dog.touch() }}
 	var reports []FolderReport
 	err := func() error {
-		sent, err := FindSent(c)
-		if err != nil {
-			return fmt.Errorf("sync: list folders: %w", err)
-		}
-		var sentRep *FolderReport
-		if sent != "" {
-			if sentRep, err = s.SyncFolder(ctx, sent, "sent", opts); err != nil {
-				return fmt.Errorf("sync %s: %w", sent, err)
+		for range 3 {
+			var err error
+			if reports, err = s.Sync(ctx, opts); err != nil {
+				return err
+			}
+			sel, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
+			if err != nil {
+				return fmt.Errorf("select INBOX: %w", err)
+			}
+			var stored int64
+			if err := w.DB.QueryRowContext(ctx, `SELECT uidnext FROM folder WHERE name = 'INBOX'`).Scan(&stored); err != nil {
+				return err
+			}
+			if int64(sel.UIDNext) <= stored {
+				return nil
 			}
 		}
-		r, err := s.SyncFolder(ctx, "INBOX", "inbox", opts)
-		if err != nil {
-			return fmt.Errorf("sync INBOX: %w", err)
-		}
-		reports = append(reports, *r)
-		if sentRep != nil {
-			reports = append(reports, *sentRep)
-		}
-		return nil
+		return nil // still more: the next round takes it
 	}()
 	return reports, dog.end(err)
 }
