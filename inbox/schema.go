@@ -144,4 +144,37 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 		VALUES (new.id, new.subject, new.body, new.from_name, new.from_addr, new.to_addrs);
 	END;
 	INSERT INTO message_fts(message_fts) VALUES ('rebuild')`,
+	// The outbox of the owner's replies. A reply is kept from the moment it
+	// is written until it is sent, appended to Sent and its original marked
+	// \Answered, so that nothing written is lost to a dropped connection or
+	// a refusing server. Each try sends the same message (same Message-ID
+	// and Date), built again from these fields.
+	`CREATE TABLE outbox (
+		id           INTEGER PRIMARY KEY,
+		message_id   TEXT NOT NULL UNIQUE, -- of the reply, without <>
+		answers      TEXT NOT NULL DEFAULT '', -- the Message-ID answered
+		thread_id    INTEGER REFERENCES thread(id) ON DELETE SET NULL,
+		from_name    TEXT NOT NULL,
+		from_addr    TEXT NOT NULL,
+		to_name      TEXT NOT NULL DEFAULT '',
+		to_addr      TEXT NOT NULL,
+		subject      TEXT NOT NULL,
+		in_reply_to  TEXT NOT NULL DEFAULT '',
+		refs         TEXT NOT NULL DEFAULT '', -- space-separated, without <>
+		text         TEXT NOT NULL, -- what the owner wrote, for editing
+		body         TEXT NOT NULL, -- the whole text sent: what the owner wrote, signature, quote
+		date         TEXT NOT NULL, -- the Date header
+		send_at      TEXT NOT NULL, -- not before ("send later")
+		state        TEXT NOT NULL, -- queued, sending, sent, failed, uncertain
+		attempts     INTEGER NOT NULL DEFAULT 0,
+		error        TEXT NOT NULL DEFAULT '',
+		permanent    INTEGER NOT NULL DEFAULT 0, -- refused for good: to be edited, not retried
+		next_try     TEXT,
+		sent_at      TEXT,
+		appended     INTEGER NOT NULL DEFAULT 0, -- a copy is in the server's Sent folder
+		flagged      INTEGER NOT NULL DEFAULT 0, -- the original carries \Answered on the server
+		created_at   TEXT NOT NULL,
+		updated_at   TEXT NOT NULL
+	);
+	CREATE INDEX outbox_due ON outbox(state, send_at)`,
 }}

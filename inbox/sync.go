@@ -224,76 +224,27 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 		return 0, err
 	}
 	defer tx.Rollback()
-	ids, err := tx.PrepareContext(ctx, `SELECT max(id) FROM message WHERE id >= ? AND id < ?`)
+	st, err := newStorer(ctx, tx, s.ShopAddr)
 	if err != nil {
 		return 0, err
 	}
-	defer ids.Close()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO message(id, folder_id, uid, message_id, in_reply_to, refs, subject,
-		from_name, from_addr, reply_to, to_addrs, cc_addrs, sent_at, received_at, size, seen, answered, flagged,
-		kind, outgoing, body, from_html, problems, modseq, bounced)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(folder_id, uid) DO NOTHING`)
-	if err != nil {
-		return 0, err
-	}
-	defer ins.Close()
-	att, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO attachment(message_id, part, name, type, size, content_id, inline)
-		VALUES(?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return 0, err
-	}
-	defer att.Close()
-	th := newThreader(tx)
+	defer st.close()
 	stored := 0
 	for _, m := range msgs {
 		var raw []byte
 		for _, sec := range m.BodySection {
 			raw = sec.Bytes
 		}
-		p := ParseMessage(raw)
-		kind := messageKind(p)
-		received := storedTime(m.InternalDate)
-		at := received
-		var sentAt any
-		// The Date header orders a conversation better than arrival (the
-		// Sent folder's copies arrive when they are filed), unless the
-		// sender's clock is off by more than a day into the future.
-		if !p.Date.IsZero() && p.Date.Before(m.InternalDate.Add(24*time.Hour)) {
-			at = storedTime(p.Date)
-			sentAt = at
-		}
-		outgoing := s.ShopAddr != "" && p.From.Addr == s.ShopAddr
-		replyTo, to, bounced := addrs(p.ReplyTo), addrs(p.To), strings.Join(p.BouncedAddrs, " ")
-		id, err := messageID(ctx, ids, at)
+		ok, err := st.store(ctx, stored_{folder: f.id, uid: int64(m.UID), raw: raw, received: m.InternalDate,
+			size: m.RFC822Size, flags: m.Flags, modSeq: m.ModSeq})
 		if err != nil {
 			return 0, err
 		}
-		res, err := ins.ExecContext(ctx, id, f.id, int64(m.UID), p.MessageID, strings.Join(p.InReplyTo, " "),
-			strings.Join(p.References, " "), p.Subject, p.From.Name, p.From.Addr, replyTo, to,
-			addrs(p.Cc), sentAt, received, m.RFC822Size,
-			hasFlag(m.Flags, imap.FlagSeen), hasFlag(m.Flags, imap.FlagAnswered), hasFlag(m.Flags, imap.FlagFlagged),
-			kind, outgoing, p.Text, p.FromHTML, strings.Join(p.Problems, "\n"), int64(m.ModSeq), bounced)
-		if err != nil {
-			return 0, err
+		if ok {
+			stored++
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			continue // stored by an earlier, interrupted run
-		}
-		rowID, _ := res.LastInsertId()
-		for _, a := range p.Attachments {
-			if _, err := att.ExecContext(ctx, rowID, a.Part, a.Name, a.Type, a.Size, a.ContentID, a.Inline); err != nil {
-				return 0, err
-			}
-		}
-		if err := th.place(ctx, threadMsg{id: rowID, keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
-			subjectKey: subjectKey(p.Subject), customer: customerOf(kind, outgoing, p.From.Addr, replyTo, to, bounced),
-			at: at, orders: orderRefs(p.Subject, p.Text)}); err != nil {
-			return 0, err
-		}
-		stored++
 	}
-	if err := th.refresh(ctx); err != nil {
+	if err := st.th.refresh(ctx); err != nil {
 		return 0, err
 	}
 	// Progress. On the first sync, everything from this batch up is
@@ -314,34 +265,6 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 		return 0, err
 	}
 	return stored, tx.Commit()
-}
-
-// idsPerSecond is how many messages dated the same second get ids in
-// order; more (a flood with one fixed Date) get the next free id.
-const idsPerSecond = 1 << 16
-
-// messageID picks the id of a new message: its date in seconds times
-// idsPerSecond, plus the number of messages of that same second before it.
-// Ids then run in date order, and the search index, which walks ids, gives
-// the newest matches first (see the schema's search step). nil: SQLite's
-// next free id.
-func messageID(ctx context.Context, maxInRange *sql.Stmt, at string) (any, error) {
-	t, err := time.Parse(time.RFC3339, at)
-	if err != nil || t.Unix() < 0 {
-		return nil, nil
-	}
-	base := t.Unix() * idsPerSecond
-	var last sql.NullInt64
-	if err := maxInRange.QueryRowContext(ctx, base, base+idsPerSecond).Scan(&last); err != nil {
-		return nil, err
-	}
-	switch {
-	case !last.Valid:
-		return base, nil
-	case last.Int64+1 < base+idsPerSecond:
-		return last.Int64 + 1, nil
-	}
-	return nil, nil
 }
 
 // finish records the folder's state after a sync.

@@ -174,7 +174,17 @@ type SMTPServer struct {
 	mail []Received
 	// deliver, when set, gets each message accepted.
 	deliver   func(Received)
+	refuse    func(rcpt string) error
 	authMechs []string
+}
+
+// Refuse has f decide on each recipient from now on: a non-nil error (an
+// *smtp.SMTPError with a 4xx code for a passing trouble, 5xx for a
+// refusal) is the server's answer to RCPT TO. nil f accepts all again.
+func (s *SMTPServer) Refuse(f func(rcpt string) error) {
+	s.mu.Lock()
+	s.refuse = f
+	s.mu.Unlock()
 }
 
 // Received is one message as the server got it.
@@ -261,6 +271,14 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.st.mu.Lock()
+	refuse := s.st.refuse
+	s.st.mu.Unlock()
+	if refuse != nil {
+		if err := refuse(to); err != nil {
+			return err
+		}
+	}
 	s.to = append(s.to, to)
 	return nil
 }

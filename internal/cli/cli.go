@@ -134,7 +134,9 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 		return c.syncCmd(rest[1:])
 	case "search":
 		return c.searchCmd(rest[1:])
-	case "reply", "reminders":
+	case "reply":
+		return c.replyCmd(rest[1:])
+	case "reminders":
 		return c.errorf("cli.later", map[string]any{"Command": rest[0]})
 	case "help":
 		fmt.Fprint(stdout, c.t("cli.usage", nil))

@@ -183,7 +183,6 @@ func TestUnknownLanguage(t *testing.T) {
 func TestLaterCommands(t *testing.T) {
 	db := isolate(t)
 	for _, args := range [][]string{
-		{"reply", "--to", "<a@b>", "--body-file", "x.txt"},
 		{"reminders", "run"}, {"reminders", "list", "--json"},
 	} {
 		o := mostrador(t, append([]string{"--db", db, "--lang", "en"}, args...)...)

@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
 
+	"mostrador/inbox"
 	"mostrador/inbox/inboxtest"
 )
 
@@ -17,6 +20,11 @@ import (
 // server, synced: Ana asks about her order from two addresses, Marta (who
 // never bought) asks before buying and has been answered.
 func mailShop(t *testing.T) string {
+	db, _, _ := mailShopServers(t)
+	return db
+}
+
+func mailShopServers(t *testing.T) (string, *inboxtest.IMAPServer, *inboxtest.SMTPServer) {
 	t.Helper()
 	db := isolate(t)
 	csv := filepath.Join(t.TempDir(), "pedidos.csv")
@@ -62,7 +70,7 @@ func mailShop(t *testing.T) string {
 	if o.want(t, exitOK); !strings.Contains(o.stdout, "2 people who wrote without buying are now customers") {
 		t.Errorf("sync:\n%s", o.stdout)
 	}
-	return db
+	return db, srv, smtpSrv
 }
 
 // The card gains the customer's conversations: by address, and by an order
@@ -154,4 +162,104 @@ func TestSearchCommand(t *testing.T) {
 		t.Errorf("nothing found: %q", o.stdout)
 	}
 	mostrador(t, "--db", db, "--lang", "en", "search").wantError(t, exitUsage, "en", `say what to look for: "search WORDS"`)
+}
+
+// reply answers a message headless: signed with the owner's name, quoted,
+// sent, filed in Sent, and on the card's thread at once.
+func TestReplyCommand(t *testing.T) {
+	db, imapSrv, smtpSrv := mailShopServers(t)
+	mostrador(t, "--db", db, "settings", "shop.owner", "Lola Martín").want(t, exitOK)
+	mostrador(t, "--db", db, "settings", "shop.name", "Jabones Lola").want(t, exitOK)
+	body := filepath.Join(t.TempDir(), "respuesta.txt")
+	if err := os.WriteFile(body, []byte("¡Hola Ana! Sale mañana con Correos.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := mostrador(t, "--db", db, "--lang", "es", "reply", "--to", "<a1@example.com>", "--body-file", body)
+	if o.want(t, exitOK); strings.TrimSpace(o.stdout) != "Respuesta enviada a Ana Pérez <ana@example.com>: «Re: ¿Y mi paquete?»" {
+		t.Errorf("reply:\n%s", o.stdout)
+	}
+	got := smtpSrv.Messages()
+	if len(got) != 1 || got[0].To[0] != "ana@example.com" {
+		t.Fatalf("sent: %+v", got)
+	}
+	text := string(got[0].Data)
+	if p := inbox.ParseMessage(got[0].Data); p.Subject != "Re: ¿Y mi paquete?" || p.From.Name != "Lola" {
+		t.Errorf("subject %q from %+v", p.Subject, p.From)
+	}
+	for _, want := range []string{"In-Reply-To: <a1@example.com>",
+		"Lola Mart=C3=ADn\r\nJabones Lola", "> Hola, el cami=C3=B3n no ha pasado todav=C3=ADa."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("sent message lacks %q:\n%s", want, text)
+		}
+	}
+	if n := len(imapSrvMessages(t, imapSrv, "Sent")); n != 2 {
+		t.Errorf("%d messages in Sent on the server, want 2", n)
+	}
+	card := customerCard(t, db, "ana@example.com")
+	if th := card.Threads[0]; th.Messages != 2 || th.WaitingSince != nil {
+		t.Errorf("Ana's thread after the reply: %+v", th)
+	}
+
+	// Refused by the server: exit 1, the reply kept in the outbox.
+	smtpSrv.Refuse(func(string) error {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+	})
+	o = mostrador(t, "--db", db, "--lang", "en", "reply", "--to", "m1@example.com", "--body-file", body, "--json")
+	o.want(t, exitFailure)
+	var out struct {
+		State     string
+		Permanent bool
+		Error     string
+		Text      string
+	}
+	if err := json.Unmarshal([]byte(o.stderr), &out); err != nil || out.State != "failed" || !out.Permanent ||
+		!strings.Contains(out.Error, "No such user") || out.Text != "¡Hola Ana! Sale mañana con Correos." {
+		t.Errorf("refused reply --json: %v %s", err, o.stdout)
+	}
+	smtpSrv.Refuse(nil)
+
+	// Send later: scheduled, and the sync sends it when its time has come.
+	o = mostrador(t, "--db", db, "--lang", "en", "reply", "--to", "a2@empresa.example", "--body-file", body,
+		"--at", time.Now().Add(-time.Minute).Format("2006-01-02 15:04"))
+	o.want(t, exitOK)
+	o = mostrador(t, "--db", db, "--lang", "en", "reply", "--to", "a2@empresa.example", "--body-file", body,
+		"--at", "2099-01-01 09:00")
+	if o.want(t, exitOK); !strings.Contains(o.stdout, "scheduled for 2099-01-01 09:00") {
+		t.Errorf("later: %s", o.stdout)
+	}
+	before := len(smtpSrv.Messages())
+	mostrador(t, "--db", db, "sync").want(t, exitOK)
+	if len(smtpSrv.Messages()) != before {
+		t.Error("the sync sent a reply before its time")
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"reply", "--to", "x@y"}, exitUsage, `say which message to answer and with what: "reply --to MESSAGE-ID --body-file FILE" (- for standard input), and --at "2026-03-09 09:00" to send it later`},
+		{[]string{"reply", "--to", "nope@example.com", "--body-file", body}, exitFailure, `no stored message has the Message-ID nope@example.com; sync the mailbox with "mostrador sync" and try again`},
+		{[]string{"reply", "--to", "a1@example.com", "--body-file", body, "--at", "mañana"}, exitUsage, `"mañana" is not a date and time; write it as 2026-03-09 09:00 (the shop's time)`},
+	} {
+		mostrador(t, append([]string{"--db", db, "--lang", "en"}, c.args...)...).wantError(t, c.code, "en", c.msg)
+	}
+}
+
+func imapSrvMessages(t *testing.T, srv *inboxtest.IMAPServer, folder string) []uint32 {
+	t.Helper()
+	c, err := imapclient.DialInsecure(srv.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(inboxtest.User, inboxtest.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select(folder, nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]uint32, sel.NumMessages)
+	return out
 }

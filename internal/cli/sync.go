@@ -58,8 +58,20 @@ func (c *cli) syncCmd(args []string) int {
 	if err != nil {
 		return c.dbError(err)
 	}
+	// Replies whose time has come, or whose wait after a failure is over,
+	// go now; sent ones not yet in Sent are filed.
+	if _, err := inbox.RecoverInterrupted(ctx, db); err != nil {
+		return c.dbError(err)
+	}
+	replies, err := c.sender(db, acct).SendDue(ctx)
+	if err != nil {
+		return c.dbError(err)
+	}
+	if replies == nil {
+		replies = []inbox.Outgoing{}
+	}
 	if *asJSON {
-		c.printJSON(map[string]any{"folders": reps, "newCustomers": added})
+		c.printJSON(map[string]any{"folders": reps, "newCustomers": added, "replies": replies})
 		return exitOK
 	}
 	for _, r := range reps {
@@ -68,6 +80,9 @@ func (c *cli) syncCmd(args []string) int {
 	}
 	if added > 0 {
 		fmt.Fprintln(c.stdout, c.t("cli.syncCustomers", map[string]any{"Count": added}))
+	}
+	for i := range replies {
+		c.printReply(&replies[i], false, "")
 	}
 	return exitOK
 }

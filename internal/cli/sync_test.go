@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -42,6 +43,7 @@ func TestSyncCommand(t *testing.T) {
 			Seconds                float64
 		}
 		NewCustomers int
+		Replies      []json.RawMessage // sent replies: see TestReplyCommand
 	}
 	decodeStrict(t, o.stdout, &rep)
 	if len(rep.Folders) != 2 || rep.Folders[0].Folder != "INBOX" || rep.Folders[0].New != 2 ||

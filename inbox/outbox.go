@@ -1,0 +1,482 @@
+package inbox
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	gomail "github.com/wneessen/go-mail"
+)
+
+// The outbox sends the owner's replies. A reply is claimed (state sending)
+// before it goes to the SMTP server and recorded as sent or failed after:
+// a crash in between leaves it "uncertain", for the owner to decide, and
+// never sends it twice on its own. A temporary failure (offline, a busy
+// server) is retried later, less and less often; a permanent one (an
+// address the server refuses) waits to be edited. After sending, a copy is
+// appended to the Sent folder and the original is flagged \Answered; when
+// the IMAP server cannot be reached those wait for the next round, and the
+// reply shows in its thread at once all the same.
+
+// outboxRow is a row of the outbox.
+type outboxRow struct {
+	id                                       int64
+	messageID, answers, fromName, fromAddr   string
+	toName, toAddr, subject, inReplyTo, refs string
+	text, body, state, errText               string
+	date, sendAt                             time.Time
+	nextTry, sentAt                          *time.Time
+	thread                                   sql.NullInt64
+	attempts                                 int
+	permanent, appended, flagged             bool
+}
+
+const outboxColumns = `id, message_id, answers, from_name, from_addr, to_name, to_addr, subject, in_reply_to, refs,
+	text, body, state, error, date, send_at, next_try, sent_at, thread_id, attempts, permanent, appended, flagged`
+
+func scanOutbox(sc interface{ Scan(...any) error }) (*outboxRow, error) {
+	var o outboxRow
+	var date, sendAt string
+	var nextTry, sentAt sql.NullString
+	if err := sc.Scan(&o.id, &o.messageID, &o.answers, &o.fromName, &o.fromAddr, &o.toName, &o.toAddr, &o.subject,
+		&o.inReplyTo, &o.refs, &o.text, &o.body, &o.state, &o.errText, &date, &sendAt, &nextTry, &sentAt, &o.thread,
+		&o.attempts, &o.permanent, &o.appended, &o.flagged); err != nil {
+		return nil, err
+	}
+	o.date, _ = time.Parse(time.RFC3339, date)
+	o.sendAt, _ = time.Parse(time.RFC3339, sendAt)
+	o.nextTry, o.sentAt = parseOptional(nextTry), parseOptional(sentAt)
+	return &o, nil
+}
+
+func parseOptional(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s.String)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+func (o *outboxRow) public() *Outgoing {
+	return &Outgoing{ID: o.id, MessageID: o.messageID, Answers: o.answers, ThreadID: o.thread.Int64,
+		To: Address{Name: o.toName, Addr: o.toAddr}, Subject: o.subject, Text: o.text, State: o.state,
+		Attempts: o.attempts, Error: o.errText, Permanent: o.permanent, SendAt: o.sendAt, NextTry: o.nextTry,
+		SentAt: o.sentAt, Appended: o.appended, Flagged: o.flagged}
+}
+
+// LoadOutgoing reads one reply of the outbox.
+func LoadOutgoing(ctx context.Context, db *sql.DB, id int64) (*Outgoing, error) {
+	o, err := scanOutbox(db.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoMessage
+	}
+	if err != nil {
+		return nil, err
+	}
+	return o.public(), nil
+}
+
+// Outbox lists the replies that are not sent yet or need the owner
+// (queued, failed, uncertain), oldest first.
+func Outbox(ctx context.Context, db *sql.DB) ([]Outgoing, error) {
+	rows, err := db.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE state <> 'sent' ORDER BY send_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Outgoing{}
+	for rows.Next() {
+		o, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *o.public())
+	}
+	return out, rows.Err()
+}
+
+// RecoverInterrupted marks the replies left "sending" by a crash as
+// uncertain: the server may have taken them. They are not sent again
+// unless the owner says so (SendAgain). Call it once at start.
+func RecoverInterrupted(ctx context.Context, db *sql.DB) (int, error) {
+	res, err := db.ExecContext(ctx, `UPDATE outbox SET state = 'uncertain', updated_at = ?,
+		error = 'interrupted while sending: it may have gone' WHERE state = 'sending'`, storedTime(time.Now()))
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// SendAgain queues a failed or uncertain reply again, to go at now.
+func SendAgain(ctx context.Context, db *sql.DB, id int64, at time.Time) error {
+	now := storedTime(at)
+	res, err := db.ExecContext(ctx, `UPDATE outbox SET state = 'queued', permanent = 0, next_try = NULL, send_at = ?,
+		date = ?, updated_at = ? WHERE id = ? AND state IN ('failed', 'uncertain')`, now, now, now, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("reply %d: %w", id, ErrNotSendable)
+	}
+	return nil
+}
+
+// ErrNotSendable: the reply is sent, being sent, or gone.
+var ErrNotSendable = errors.New("not waiting to be sent")
+
+// Sender sends the outbox's replies.
+type Sender struct {
+	DB       *sql.DB
+	Account  *Account
+	SMTP     func(ctx context.Context) (*gomail.Client, error)
+	IMAP     func(ctx context.Context) (*imapclient.Client, error) // for Sent and \Answered; may fail (offline)
+	Now      func() time.Time
+	imap     *imapclient.Client
+	imapErr  error
+	imapDone bool
+}
+
+func (s *Sender) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// retryAfter is the wait before the next try of a temporarily failed
+// reply: 1 min, 5 min, 15 min, 1 h, then every 3 h.
+func retryAfter(attempts int) time.Duration {
+	waits := []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
+	if attempts-1 < len(waits) && attempts > 0 {
+		return waits[attempts-1]
+	}
+	return 3 * time.Hour
+}
+
+// Send sends one queued or failed reply now, whatever its time, then files
+// it (Sent copy, \Answered). The reply's new state comes back, also when
+// sending failed (with the error in it).
+func (s *Sender) Send(ctx context.Context, id int64) (*Outgoing, error) {
+	s.imapErr = nil
+	defer s.closeIMAP()
+	if err := s.send(ctx, id); err != nil {
+		return nil, err
+	}
+	return LoadOutgoing(ctx, s.DB, id)
+}
+
+// SendDue sends every reply whose time has come, retries the failed ones
+// whose wait is over, and files the sent ones not yet filed. It returns
+// the replies it tried.
+func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
+	s.imapErr = nil
+	defer s.closeIMAP()
+	now := storedTime(s.now())
+	rows, err := s.DB.QueryContext(ctx, `SELECT id FROM outbox WHERE
+		(state = 'queued' AND send_at <= ?1) OR (state = 'failed' AND permanent = 0 AND next_try <= ?1)
+		OR (state = 'sent' AND (appended = 0 OR flagged = 0)) ORDER BY send_at, id`, now)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []Outgoing
+	for _, id := range ids {
+		if err := s.send(ctx, id); err != nil {
+			return out, err
+		}
+		o, err := LoadOutgoing(ctx, s.DB, id)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, *o)
+	}
+	return out, nil
+}
+
+// send sends a reply unless it is sent already, then files it. Only
+// database errors are returned; a refused send is recorded in the row.
+func (s *Sender) send(ctx context.Context, id int64) error {
+	o, err := scanOutbox(s.DB.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNoMessage
+	}
+	if err != nil {
+		return err
+	}
+	if o.state != "sent" {
+		if o.state != "queued" && o.state != "failed" {
+			return fmt.Errorf("reply %d is %s: %w", id, o.state, ErrNotSendable)
+		}
+		if err := s.deliver(ctx, o); err != nil {
+			return err
+		}
+		if o.state != "sent" {
+			return nil
+		}
+	}
+	s.file(ctx, o)
+	return nil
+}
+
+// deliver hands the reply to the SMTP server and records what happened.
+func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
+	now := storedTime(s.now())
+	res, err := s.DB.ExecContext(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
+		WHERE id = ? AND state IN ('queued', 'failed')`, now, o.id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("reply %d: %w", o.id, ErrNotSendable) // another sender took it
+	}
+	o.attempts++
+	msg, err := outgoingMsg(o)
+	if err == nil {
+		var c *gomail.Client
+		if c, err = s.SMTP(ctx); err == nil {
+			err = c.DialAndSendWithContext(ctx, msg)
+		}
+	}
+	if err != nil {
+		permanent := isPermanent(err)
+		next := storedTime(s.now().Add(retryAfter(o.attempts)))
+		o.state, o.errText, o.permanent = "failed", err.Error(), permanent
+		var nextTry any = next
+		if permanent {
+			nextTry = nil
+		}
+		// The row must not stay "sending": a cancelled context would leave
+		// it uncertain.
+		_, dbErr := s.DB.ExecContext(context.WithoutCancel(ctx), `UPDATE outbox SET state = 'failed', error = ?,
+			permanent = ?, next_try = ?, updated_at = ? WHERE id = ?`, o.errText, permanent, nextTry, now, o.id)
+		return dbErr
+	}
+	var raw bytes.Buffer
+	if _, err := msg.WriteTo(&raw); err != nil {
+		return err
+	}
+	o.state = "sent"
+	return s.recordSent(context.WithoutCancel(ctx), o, raw.Bytes())
+}
+
+// isPermanent tells a refusal that trying again will not change (a 5xx
+// answer: no such recipient, message refused) from a passing trouble.
+func isPermanent(err error) bool {
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		if se.IsTemp() {
+			return false
+		}
+		code := se.ErrorCode()
+		return code >= 500 && code < 600
+	}
+	var ne net.Error
+	var ce *ConnError
+	if errors.As(err, &ne) || errors.As(err, &ce) {
+		return ce != nil && (ce.Code == CodeAuth || ce.Code == CodeNoAuth)
+	}
+	return false
+}
+
+// recordSent marks the reply sent, stores its copy in the Sent folder of
+// the database so that it shows in the thread at once, and marks the
+// original answered there; all in one transaction.
+func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error {
+	now := s.now()
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', sent_at = ?, updated_at = ?
+		WHERE id = ?`, storedTime(now), storedTime(now), o.id); err != nil {
+		return err
+	}
+	folder, err := sentFolderRow(ctx, tx)
+	if err != nil {
+		return err
+	}
+	st, err := newStorer(ctx, tx, s.Account.FromAddr)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	if _, err := st.store(ctx, stored_{folder: folder, uid: -o.id, raw: raw, received: now,
+		size: int64(len(raw)), flags: []imap.Flag{imap.FlagSeen}}); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE message SET answered = 1 WHERE message_id = ? AND message_id <> ''
+		RETURNING thread_id`, o.answers)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var t sql.NullInt64
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		st.th.touch(t)
+	}
+	rows.Close()
+	if err := st.th.refresh(ctx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// sentFolderRow is the database's Sent folder, made if no sync found one
+// yet (the first reply creates it on the server too).
+func sentFolderRow(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM folder WHERE role = 'sent' ORDER BY id LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, `INSERT INTO folder(name, role) VALUES('Sent', 'sent')
+			ON CONFLICT(name) DO UPDATE SET role = 'sent' RETURNING id`).Scan(&id)
+	}
+	return id, err
+}
+
+// file puts the sent reply's copy in the server's Sent folder and flags
+// the original \Answered. What fails waits for the next SendDue.
+func (s *Sender) file(ctx context.Context, o *outboxRow) {
+	if o.appended && o.flagged {
+		return
+	}
+	c := s.imapClient(ctx)
+	if c == nil {
+		return
+	}
+	if !o.appended {
+		if err := s.appendSent(ctx, c, o); err == nil {
+			o.appended = true
+			s.DB.ExecContext(ctx, `UPDATE outbox SET appended = 1 WHERE id = ?`, o.id)
+		}
+	}
+	if !o.flagged {
+		if err := s.flagAnswered(ctx, c, o); err == nil {
+			o.flagged = true
+			s.DB.ExecContext(ctx, `UPDATE outbox SET flagged = 1 WHERE id = ?`, o.id)
+		}
+	}
+}
+
+// appendSent appends the reply to Sent, unless the server files sent
+// mail itself (Gmail does, for mail sent through its SMTP server).
+func (s *Sender) appendSent(ctx context.Context, c *imapclient.Client, o *outboxRow) error {
+	if c.Caps().Has("X-GM-EXT-1") {
+		return nil
+	}
+	sent, err := FindSent(c)
+	if err != nil {
+		return err
+	}
+	if sent == "" {
+		sent = "Sent"
+		if err := c.Create(sent, nil).Wait(); err != nil {
+			return err
+		}
+		if _, err := s.DB.ExecContext(ctx, `UPDATE folder SET name = ? WHERE role = 'sent' AND name = 'Sent'`, sent); err != nil {
+			return err
+		}
+	}
+	msg, err := outgoingMsg(o)
+	if err != nil {
+		return err
+	}
+	var raw bytes.Buffer
+	if _, err := msg.WriteTo(&raw); err != nil {
+		return err
+	}
+	ac := c.Append(sent, int64(raw.Len()), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}, Time: s.now()})
+	if _, err := ac.Write(raw.Bytes()); err != nil {
+		ac.Close()
+		return err
+	}
+	if err := ac.Close(); err != nil {
+		return err
+	}
+	_, err = ac.Wait()
+	return err
+}
+
+// flagAnswered sets \Answered on the original wherever it is stored.
+func (s *Sender) flagAnswered(ctx context.Context, c *imapclient.Client, o *outboxRow) error {
+	if o.answers == "" {
+		return nil
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT f.name, m.uid FROM message m JOIN folder f ON f.id = m.folder_id
+		WHERE m.message_id = ? AND m.uid > 0 AND m.outgoing = 0`, o.answers)
+	if err != nil {
+		return err
+	}
+	type place struct {
+		folder string
+		uid    imap.UID
+	}
+	var places []place
+	for rows.Next() {
+		var p place
+		var uid int64
+		if err := rows.Scan(&p.folder, &uid); err != nil {
+			rows.Close()
+			return err
+		}
+		p.uid = imap.UID(uid)
+		places = append(places, p)
+	}
+	rows.Close()
+	for _, p := range places {
+		if _, err := c.Select(p.folder, nil).Wait(); err != nil {
+			return err
+		}
+		if err := c.Store(imap.UIDSetNum(p.uid), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true,
+			Flags: []imap.Flag{imap.FlagAnswered}}, nil).Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// imapClient connects once per Send or SendDue, on first need.
+func (s *Sender) imapClient(ctx context.Context) *imapclient.Client {
+	if !s.imapDone && s.IMAP != nil {
+		s.imapDone = true
+		s.imap, s.imapErr = s.IMAP(ctx)
+	}
+	return s.imap
+}
+
+func (s *Sender) closeIMAP() {
+	if s.imap != nil {
+		s.imap.Logout().Wait()
+		s.imap.Close()
+	}
+	s.imap, s.imapDone = nil, false
+}
+
+// IMAPError is why the last Send or SendDue could not file its replies on
+// the server, if it could not.
+func (s *Sender) IMAPError() error { return s.imapErr }

@@ -1,0 +1,285 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
+	gomail "github.com/wneessen/go-mail"
+
+	"mostrador/inbox/inboxtest"
+)
+
+// replyShop is a synced mailbox with Ana's question in INBOX, an SMTP
+// server, and the shop's account.
+type replyShop struct {
+	imap *inboxtest.IMAPServer
+	smtp *inboxtest.SMTPServer
+	db   *sql.DB
+	acct *Account
+	now  time.Time
+}
+
+func newReplyShop(t *testing.T) *replyShop {
+	t.Helper()
+	rs := &replyShop{imap: mailServer(t), smtp: inboxtest.StartSMTP(t, inboxtest.Plain, nil), db: mailDB(t),
+		now: monday.Add(2 * time.Hour)}
+	put(t, rs.imap, "INBOX", testMail{from: ana, to: shop, subject: "RE: Re: ¿Tenéis talla M?", id: "a1@example.com",
+		refs: "<x0@example.com>", at: monday, body: "Hola,\n¿tenéis la talla M?\n> lo anterior"})
+	syncOnce(t, rs.db, rs.imap, SyncOptions{})
+	rs.acct = &Account{IMAP: endpoint(t, "imap", Plain, rs.imap.Addr), SMTP: endpoint(t, "smtp", Plain, rs.smtp.Addr),
+		FromName: "Lola · Jabones Lola", FromAddr: "tienda@example.com"}
+	return rs
+}
+
+func (rs *replyShop) sender(t *testing.T, imapUp bool) *Sender {
+	return &Sender{DB: rs.db, Account: rs.acct, Now: func() time.Time { return rs.now },
+		SMTP: func(context.Context) (*gomail.Client, error) {
+			return (&Dialer{Timeout: 5 * time.Second}).SMTPClient(rs.acct.SMTP, inboxtest.Password)
+		},
+		IMAP: func(context.Context) (*imapclient.Client, error) {
+			if !imapUp {
+				return nil, &ConnError{Server: "imap", Code: CodeRefused}
+			}
+			return (&Dialer{Timeout: 5 * time.Second}).DialIMAP(rs.acct.IMAP, inboxtest.Password, nil)
+		}}
+}
+
+func (rs *replyShop) reply(t *testing.T, text string, sendAt time.Time) *Outgoing {
+	t.Helper()
+	orig, err := MessageByID(context.Background(), rs.db, "<a1@example.com>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Reply(context.Background(), rs.db, rs.acct, orig, ReplyOptions{Text: text, Signature: "Lola\nJabones Lola",
+		Lang: "es", Loc: time.UTC, Now: rs.now, SendAt: sendAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// A reply goes out with the headers every mail client threads on, lands in
+// Sent, flags the original, and shows in the thread at once.
+func TestReplySendsFilesAndThreads(t *testing.T) {
+	rs := newReplyShop(t)
+	o := rs.reply(t, "¡Hola Ana! Sí, nos quedan dos.", time.Time{})
+	if o.State != "queued" || o.To.Addr != "ana@example.com" || o.Subject != "Re: ¿Tenéis talla M?" {
+		t.Fatalf("queued: %+v", o)
+	}
+	o, err := rs.sender(t, true).Send(context.Background(), o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != "sent" || !o.Appended || !o.Flagged || o.Attempts != 1 || o.SentAt == nil {
+		t.Errorf("after sending: %+v", o)
+	}
+	got := rs.smtp.Messages()
+	if len(got) != 1 || len(got[0].To) != 1 || got[0].To[0] != "ana@example.com" || got[0].From != "tienda@example.com" {
+		t.Fatalf("the SMTP server got %+v", got)
+	}
+	raw := string(got[0].Data)
+	if !strings.Contains(raw, "References: <x0@example.com> <a1@example.com>\r\n") ||
+		!strings.Contains(raw, "In-Reply-To: <a1@example.com>\r\n") {
+		t.Errorf("threading headers:\n%s", raw)
+	}
+	p := ParseMessage(got[0].Data)
+	if p.Subject != "Re: ¿Tenéis talla M?" || p.From.Name != "Lola · Jabones Lola" || p.MessageID != o.MessageID ||
+		!strings.HasSuffix(p.MessageID, "@example.com") {
+		t.Errorf("parsed: subject %q from %+v id %q", p.Subject, p.From, p.MessageID)
+	}
+	// The signature separator keeps its space (encoded, as it ends a line).
+	if !strings.Contains(raw, "\r\n--=20\r\nLola\r\n") && !strings.Contains(raw, "\r\n-- \r\nLola\r\n") {
+		t.Errorf("no \"-- \" before the signature:\n%s", raw)
+	}
+	for _, want := range []string{"¡Hola Ana! Sí, nos quedan dos.\n\n--\nLola\nJabones Lola\n",
+		"El 02/03/2026 a las 10:00, Ana Pérez <ana@example.com> escribió:\n> Hola,\n> ¿tenéis la talla M?\n>> lo anterior"} {
+		if !strings.Contains(p.Text, want) {
+			t.Errorf("body lacks %q:\n%s", want, p.Text)
+		}
+	}
+	// The server's Sent folder has the same message; the original is \Answered.
+	c := dialTest(t, rs.imap)
+	defer c.Close()
+	if _, err := c.Select("Sent", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{Envelope: true, Flags: true}).Collect()
+	if err != nil || len(msgs) != 1 || msgs[0].Envelope.MessageID != o.MessageID || !hasFlag(msgs[0].Flags, imap.FlagSeen) {
+		t.Errorf("Sent on the server: %+v %v", msgs, err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err = c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{Flags: true}).Collect()
+	if err != nil || len(msgs) != 1 || !hasFlag(msgs[0].Flags, imap.FlagAnswered) {
+		t.Errorf("original on the server: %+v %v", msgs, err)
+	}
+	// In the thread at once: answered, first response counted.
+	th := threadOf(t, rs.db, "a1@example.com")
+	if th.Messages != 2 || th.WaitingSince != nil || th.FirstResponse == nil {
+		t.Errorf("thread after the reply: %+v", th)
+	}
+	// The next sync brings the server's copy, which replaces the local one.
+	syncOnce(t, rs.db, rs.imap, SyncOptions{})
+	if n := countRows(t, rs.db, `SELECT count(*) FROM message WHERE message_id = ? AND uid > 0`, o.MessageID); n != 1 {
+		t.Errorf("%d server copies of the reply", n)
+	}
+	if n := countRows(t, rs.db, `SELECT count(*) FROM message WHERE uid < 0`); n != 0 {
+		t.Errorf("%d local copies left", n)
+	}
+	if th := threadOf(t, rs.db, "a1@example.com"); th.Messages != 2 || th.WaitingSince != nil {
+		t.Errorf("thread after the sync: %+v", th)
+	}
+	// Sending it again is refused: never twice.
+	if _, err := rs.sender(t, true).Send(context.Background(), o.ID); err != nil {
+		t.Errorf("send of a sent reply: %v", err)
+	}
+	if len(rs.smtp.Messages()) != 1 {
+		t.Error("a sent reply went out twice")
+	}
+}
+
+// A passing trouble is retried later; a refusal waits for the owner; the
+// text is never lost.
+func TestReplyFailuresAreKept(t *testing.T) {
+	rs := newReplyShop(t)
+	rs.smtp.Refuse(func(string) error {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
+	})
+	s := rs.sender(t, true)
+	o, err := s.Send(context.Background(), rs.reply(t, "Primera", time.Time{}).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != "failed" || o.Permanent || o.NextTry == nil || !o.NextTry.Equal(rs.now.Add(time.Minute)) ||
+		!strings.Contains(o.Error, "Try again later") || o.Text != "Primera" {
+		t.Fatalf("after a 451: %+v", o)
+	}
+	// Not before its time.
+	if done, err := s.SendDue(context.Background()); err != nil || len(done) != 0 {
+		t.Errorf("retried early: %+v %v", done, err)
+	}
+	rs.smtp.Refuse(nil)
+	rs.now = rs.now.Add(2 * time.Minute)
+	done, err := s.SendDue(context.Background())
+	if err != nil || len(done) != 1 || done[0].State != "sent" || done[0].Attempts != 2 {
+		t.Fatalf("retry: %+v %v", done, err)
+	}
+
+	// 550: refused for good, not retried, until the owner sends it again.
+	rs.smtp.Refuse(func(string) error {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+	})
+	o, _ = s.Send(context.Background(), rs.reply(t, "Segunda", time.Time{}).ID)
+	if o.State != "failed" || !o.Permanent || o.NextTry != nil {
+		t.Fatalf("after a 550: %+v", o)
+	}
+	rs.now = rs.now.Add(24 * time.Hour)
+	if done, _ := s.SendDue(context.Background()); len(done) != 0 {
+		t.Errorf("a refused reply was retried: %+v", done)
+	}
+	rs.smtp.Refuse(nil)
+	if err := SendAgain(context.Background(), rs.db, o.ID, rs.now); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := s.SendDue(context.Background()); len(done) != 1 || done[0].State != "sent" {
+		t.Errorf("sent again: %+v", done)
+	}
+
+	// The SMTP server is gone: kept, retried later.
+	rs.acct.SMTP = endpoint(t, "smtp", Plain, inboxtest.DeadPort(t))
+	o, _ = s.Send(context.Background(), rs.reply(t, "Tercera", time.Time{}).ID)
+	if o.State != "failed" || o.Permanent || o.Text != "Tercera" {
+		t.Errorf("offline: %+v", o)
+	}
+	list, err := Outbox(context.Background(), rs.db)
+	if err != nil || len(list) != 1 || list[0].ID != o.ID {
+		t.Errorf("outbox: %+v %v", list, err)
+	}
+}
+
+// Sent while the IMAP server is down: the reply shows in its thread, and
+// the Sent copy and \Answered follow on the next round.
+func TestReplyFiledLaterWhenIMAPIsDown(t *testing.T) {
+	rs := newReplyShop(t)
+	o, err := rs.sender(t, false).Send(context.Background(), rs.reply(t, "Hola", time.Time{}).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != "sent" || o.Appended || o.Flagged {
+		t.Fatalf("sent without IMAP: %+v", o)
+	}
+	if th := threadOf(t, rs.db, "a1@example.com"); th.Messages != 2 || th.WaitingSince != nil {
+		t.Errorf("thread: %+v", th)
+	}
+	done, err := rs.sender(t, true).SendDue(context.Background())
+	if err != nil || len(done) != 1 || !done[0].Appended || !done[0].Flagged {
+		t.Errorf("filed later: %+v %v", done, err)
+	}
+	if len(rs.smtp.Messages()) != 1 {
+		t.Error("filing sent the reply again")
+	}
+}
+
+// Send later: nothing goes before its time.
+func TestReplySendLater(t *testing.T) {
+	rs := newReplyShop(t)
+	monday9 := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	o := rs.reply(t, "Buenos días", monday9)
+	s := rs.sender(t, true)
+	if done, _ := s.SendDue(context.Background()); len(done) != 0 {
+		t.Fatalf("sent before its time: %+v", done)
+	}
+	rs.now = monday9.Add(time.Minute)
+	done, err := s.SendDue(context.Background())
+	if err != nil || len(done) != 1 || done[0].ID != o.ID || done[0].State != "sent" {
+		t.Fatalf("at its time: %+v %v", done, err)
+	}
+	if p := ParseMessage(rs.smtp.Messages()[0].Data); !p.Date.Equal(monday9) {
+		t.Errorf("Date %v, want the time it went", p.Date)
+	}
+}
+
+// A crash while sending: the reply is uncertain, not sent again by itself.
+func TestReplyInterruptedIsUncertain(t *testing.T) {
+	rs := newReplyShop(t)
+	o := rs.reply(t, "Hola", time.Time{})
+	if _, err := rs.db.Exec(`UPDATE outbox SET state = 'sending' WHERE id = ?`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := RecoverInterrupted(context.Background(), rs.db); n != 1 || err != nil {
+		t.Fatalf("recovered %d, %v", n, err)
+	}
+	if done, _ := rs.sender(t, true).SendDue(context.Background()); len(done) != 0 || len(rs.smtp.Messages()) != 0 {
+		t.Errorf("an uncertain reply was sent: %+v", done)
+	}
+	if got, _ := LoadOutgoing(context.Background(), rs.db, o.ID); got.State != "uncertain" {
+		t.Errorf("state %q", got.State)
+	}
+}
+
+func TestReplySubject(t *testing.T) {
+	for in, want := range map[string]string{
+		"Consulta": "Re: Consulta", "Re: Consulta": "Re: Consulta", "RE: re: Consulta": "Re: Consulta",
+		"Re[2]: Consulta": "Re: Consulta", "Res: Pedido": "Re: Pedido", "RV: Factura": "Re: RV: Factura",
+		"": "Re:", "  ": "Re:", "Respuesta": "Re: Respuesta",
+	} {
+		if got := replySubject(in); got != want {
+			t.Errorf("replySubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestReplyNeedsText(t *testing.T) {
+	rs := newReplyShop(t)
+	orig, _ := MessageByID(context.Background(), rs.db, "a1@example.com")
+	if _, err := Reply(context.Background(), rs.db, rs.acct, orig, ReplyOptions{Text: " \n "}); err != ErrEmptyReply {
+		t.Errorf("empty reply: %v", err)
+	}
+}

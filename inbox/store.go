@@ -1,0 +1,149 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// Storing one message: parse it, keep what is read and searched, and place
+// it in its thread. The sync stores what it fetches this way, and a reply
+// the shop sends is stored the same way at once, before the server's copy
+// in Sent is synced (see Sender).
+
+// stored_ is one message as the server has it.
+type stored_ struct {
+	folder   int64
+	uid      int64 // negative: a local copy of a sent reply, until the server's copy arrives
+	raw      []byte
+	received time.Time
+	size     int64
+	flags    []imap.Flag
+	modSeq   uint64
+}
+
+// storer holds the statements of one transaction's stores.
+type storer struct {
+	shop              string
+	ids, ins, att, pl *sql.Stmt
+	th                *threader
+}
+
+func newStorer(ctx context.Context, tx *sql.Tx, shopAddr string) (*storer, error) {
+	st := &storer{shop: shopAddr, th: newThreader(tx)}
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var s *sql.Stmt
+		s, err = tx.PrepareContext(ctx, q)
+		return s
+	}
+	st.ids = prep(`SELECT max(id) FROM message WHERE id >= ? AND id < ?`)
+	st.ins = prep(`INSERT INTO message(id, folder_id, uid, message_id, in_reply_to, refs, subject,
+		from_name, from_addr, reply_to, to_addrs, cc_addrs, sent_at, received_at, size, seen, answered, flagged,
+		kind, outgoing, body, from_html, problems, modseq, bounced)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(folder_id, uid) DO NOTHING`)
+	st.att = prep(`INSERT OR REPLACE INTO attachment(message_id, part, name, type, size, content_id, inline)
+		VALUES(?, ?, ?, ?, ?, ?, ?)`)
+	// The local copy of a reply gives way to the server's.
+	st.pl = prep(`DELETE FROM message WHERE uid < 0 AND message_id = ? AND folder_id = ? RETURNING thread_id`)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func (st *storer) close() {
+	for _, s := range []*sql.Stmt{st.ids, st.ins, st.att, st.pl} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// store stores one message unless it is stored already, and reports
+// whether it was new. The caller refreshes st.th's threads before commit.
+func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
+	p := ParseMessage(m.raw)
+	kind := messageKind(p)
+	received := storedTime(m.received)
+	at := received
+	var sentAt any
+	// The Date header orders a conversation better than arrival (the
+	// Sent folder's copies arrive when they are filed), unless the
+	// sender's clock is off by more than a day into the future.
+	if !p.Date.IsZero() && p.Date.Before(m.received.Add(24*time.Hour)) {
+		at = storedTime(p.Date)
+		sentAt = at
+	}
+	outgoing := st.shop != "" && p.From.Addr == st.shop
+	if outgoing && p.MessageID != "" && m.uid > 0 {
+		var thread sql.NullInt64
+		err := st.pl.QueryRowContext(ctx, p.MessageID, m.folder).Scan(&thread)
+		if err != nil && err != sql.ErrNoRows {
+			return false, err
+		}
+		st.th.touch(thread)
+	}
+	replyTo, to, bounced := addrs(p.ReplyTo), addrs(p.To), strings.Join(p.BouncedAddrs, " ")
+	id, err := messageID(ctx, st.ids, at)
+	if err != nil {
+		return false, err
+	}
+	res, err := st.ins.ExecContext(ctx, id, m.folder, m.uid, p.MessageID, strings.Join(p.InReplyTo, " "),
+		strings.Join(p.References, " "), p.Subject, p.From.Name, p.From.Addr, replyTo, to,
+		addrs(p.Cc), sentAt, received, m.size,
+		hasFlag(m.flags, imap.FlagSeen), hasFlag(m.flags, imap.FlagAnswered), hasFlag(m.flags, imap.FlagFlagged),
+		kind, outgoing, p.Text, p.FromHTML, strings.Join(p.Problems, "\n"), int64(m.modSeq), bounced)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil // stored by an earlier, interrupted run
+	}
+	rowID, _ := res.LastInsertId()
+	for _, a := range p.Attachments {
+		if _, err := st.att.ExecContext(ctx, rowID, a.Part, a.Name, a.Type, a.Size, a.ContentID, a.Inline); err != nil {
+			return false, err
+		}
+	}
+	err = st.th.place(ctx, threadMsg{id: rowID, keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
+		subjectKey: subjectKey(p.Subject), customer: customerOf(kind, outgoing, p.From.Addr, replyTo, to, bounced),
+		at: at, orders: orderRefs(p.Subject, p.Text)})
+	return err == nil, err
+}
+
+// idsPerSecond is how many messages dated the same second get ids in
+// order; more (a flood with one fixed Date) get the next free id.
+const idsPerSecond = 1 << 16
+
+// messageID picks the id of a new message: its date in seconds times
+// idsPerSecond, plus the number of messages of that same second before it.
+// Ids then run in date order, and the search index, which walks ids, gives
+// the newest matches first (see the schema's search step). nil: SQLite's
+// next free id.
+func messageID(ctx context.Context, maxInRange *sql.Stmt, at string) (any, error) {
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil || t.Unix() < 0 {
+		return nil, nil
+	}
+	base := t.Unix() * idsPerSecond
+	var last sql.NullInt64
+	if err := maxInRange.QueryRowContext(ctx, base, base+idsPerSecond).Scan(&last); err != nil {
+		return nil, err
+	}
+	switch {
+	case !last.Valid:
+		return base, nil
+	case last.Int64+1 < base+idsPerSecond:
+		return last.Int64 + 1, nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+	gomail "github.com/wneessen/go-mail"
+
+	"mostrador/inbox"
+	"mostrador/internal/shop"
+)
+
+// replyCmd answers a stored message as the window does: the text from a
+// file (or - for standard input), the shop's signature, the customer's
+// message quoted; sent at once or at --at, appended to Sent, the original
+// flagged answered. A reply that cannot go stays in the outbox with why.
+func (c *cli) replyCmd(args []string) int {
+	fs := flag.NewFlagSet("reply", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	to := fs.String("to", "", "")
+	bodyFile := fs.String("body-file", "", "")
+	at := fs.String("at", "", "")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.flagError(err)
+	}
+	if len(pos) > 0 || *to == "" || *bodyFile == "" {
+		return c.usage(c.t("cli.replyArgs", nil))
+	}
+	text, err := c.readBody(*bodyFile)
+	if err != nil {
+		return c.errorf("cli.replyBody", map[string]any{"File": *bodyFile, "Err": err.Error()})
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	var sendAt time.Time
+	if *at != "" {
+		if sendAt, err = parseLocalTime(*at, c.loc); err != nil {
+			return c.usage(c.t("cli.replyAt", map[string]any{"Value": *at}))
+		}
+	}
+	ctx := context.Background()
+	acct, err := inbox.LoadAccount(ctx, db)
+	if errors.Is(err, inbox.ErrNoAccount) {
+		return c.errorf("cli.noAccount", nil)
+	}
+	if err != nil {
+		return c.dbError(err)
+	}
+	orig, err := inbox.MessageByID(ctx, db, *to)
+	if errors.Is(err, inbox.ErrNoMessage) {
+		return c.errorf("cli.noMessage", map[string]any{"ID": *to})
+	}
+	if err != nil {
+		return c.dbError(err)
+	}
+	sig, err := shop.Signature(ctx, db, acct)
+	if err != nil {
+		return c.dbError(err)
+	}
+	if _, err := inbox.RecoverInterrupted(ctx, db); err != nil {
+		return c.dbError(err)
+	}
+	out, err := inbox.Reply(ctx, db, acct, orig, inbox.ReplyOptions{Text: text, Signature: sig, Lang: c.lang,
+		Loc: c.loc, SendAt: sendAt})
+	if errors.Is(err, inbox.ErrEmptyReply) {
+		return c.errorf("cli.replyEmpty", map[string]any{"File": *bodyFile})
+	}
+	if err != nil {
+		return c.dbError(err)
+	}
+	if out.SendAt.After(time.Now()) {
+		return c.printReply(out, *asJSON, "")
+	}
+	sender := c.sender(db, acct)
+	if out, err = sender.Send(ctx, out.ID); err != nil {
+		return c.dbError(err)
+	}
+	return c.printReply(out, *asJSON, c.connProblem(acct.IMAP, sender.IMAPError()))
+}
+
+// sender sends with the account's passwords; IMAP is only for filing.
+func (c *cli) sender(db *sql.DB, acct *inbox.Account) *inbox.Sender {
+	secrets := &inbox.Secrets{Prompt: c.askPassword}
+	dialer := &inbox.Dialer{Trusted: acct.Trusted}
+	return &inbox.Sender{DB: db, Account: acct,
+		SMTP: func(context.Context) (*gomail.Client, error) {
+			pw, _, err := secrets.Password(acct.SMTP, "SMTP")
+			if err != nil {
+				return nil, err
+			}
+			return dialer.SMTPClient(acct.SMTP, pw)
+		},
+		IMAP: func(context.Context) (*imapclient.Client, error) {
+			pw, _, err := secrets.Password(acct.IMAP, "IMAP")
+			if err != nil {
+				return nil, err
+			}
+			return dialer.DialIMAP(acct.IMAP, pw, nil)
+		}}
+}
+
+func (c *cli) printReply(o *inbox.Outgoing, asJSON bool, filing string) int {
+	code := exitOK
+	if o.State == "failed" {
+		code = exitFailure
+	}
+	if asJSON {
+		// As everywhere: a failure writes to stderr, stdout stays empty.
+		if code == exitOK {
+			c.printJSON(o)
+		} else {
+			c.printJSONTo(c.stderr, o)
+		}
+		return code
+	}
+	to := o.To.Addr
+	if o.To.Name != "" {
+		to = o.To.Name + " <" + o.To.Addr + ">"
+	}
+	data := map[string]any{"To": to, "Subject": o.Subject, "Err": o.Error,
+		"At": o.SendAt.In(c.loc).Format("2006-01-02 15:04")}
+	switch {
+	case o.State == "sent":
+		fmt.Fprintln(c.stdout, c.t("cli.replySent", data))
+		if !o.Appended || !o.Flagged {
+			fmt.Fprintln(c.stdout, c.t("cli.replyNotFiled", map[string]any{"Err": filing}))
+		}
+	case o.State == "queued":
+		fmt.Fprintln(c.stdout, c.t("cli.replyLater", data))
+	case o.Permanent:
+		c.say(c.t("cli.replyRefused", data))
+	default:
+		c.say(c.t("cli.replyFailed", data))
+	}
+	return code
+}
+
+// readBody reads the reply's text from a file, or standard input for "-".
+func (c *cli) readBody(path string) (string, error) {
+	var b []byte
+	var err error
+	if path == "-" {
+		b, err = io.ReadAll(io.LimitReader(os.Stdin, 1<<20))
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	return strings.TrimSpace(string(b)), err
+}
+
+// parseLocalTime reads a time the owner typed, in the shop's zone:
+// "2026-03-09 09:00" or RFC 3339.
+func parseLocalTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Parse(time.RFC3339, s)
+}
