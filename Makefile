@@ -88,11 +88,12 @@ bench:
 	$(GO) test -tags ci -run '^$$' -bench 'Import$$' -benchtime 3x -benchmem ./orders
 	$(GO) test -tags ci -run '^$$' -bench 'Import1M' -benchtime 1x ./orders
 
-## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text)
+## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text, saved-reply fields)
 fuzz:
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzReadCSV -fuzztime 60s ./orders
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzImport -fuzztime 60s ./orders
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzParseMessage -fuzztime 60s ./inbox
+	$(GO) test -tags ci -run '^$$' -fuzz FuzzParse -fuzztime 60s ./internal/tmpl
 
 clean:
 	rm -f $(BIN)

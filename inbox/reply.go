@@ -69,7 +69,7 @@ func Reply(ctx context.Context, db *sql.DB, acct *Account, orig *Message, opts R
 	if sendAt.IsZero() || sendAt.Before(now) {
 		sendAt = now
 	}
-	to := replyAddress(orig)
+	to := ReplyAddress(orig)
 	refs := replyReferences(orig)
 	id, err := newMessageID(acct.FromAddr)
 	if err != nil {
@@ -94,9 +94,9 @@ func Reply(ctx context.Context, db *sql.DB, acct *Account, orig *Message, opts R
 	return LoadOutgoing(ctx, db, rowID)
 }
 
-// replyAddress is where a reply goes: Reply-To, else From; the shop's own
+// ReplyAddress is where a reply goes: Reply-To, else From; the shop's own
 // message is answered to whom it was sent.
-func replyAddress(m *Message) Address {
+func ReplyAddress(m *Message) Address {
 	switch {
 	case m.Outgoing && len(m.To) > 0:
 		return Address{Addr: m.To[0]}

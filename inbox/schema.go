@@ -177,4 +177,12 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 		updated_at   TEXT NOT NULL
 	);
 	CREATE INDEX outbox_due ON outbox(state, send_at)`,
+	// Saved replies: answers the owner writes once and sends many times,
+	// with fields filled from the customer and their last order (checked
+	// by the caller, see internal/shop).
+	`CREATE TABLE saved_reply (
+		name       TEXT PRIMARY KEY COLLATE NOCASE,
+		body       TEXT NOT NULL,
+		updated_at TEXT NOT NULL
+	)`,
 }}

@@ -136,6 +136,8 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 		return c.searchCmd(rest[1:])
 	case "reply":
 		return c.replyCmd(rest[1:])
+	case "saved":
+		return c.savedCmd(rest[1:])
 	case "reminders":
 		return c.errorf("cli.later", map[string]any{"Command": rest[0]})
 	case "help":

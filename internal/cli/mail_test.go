@@ -263,3 +263,60 @@ func imapSrvMessages(t *testing.T, srv *inboxtest.IMAPServer, folder string) []u
 	out := make([]uint32, sel.NumMessages)
 	return out
 }
+
+// Saved replies: fields checked when saved, filled from the customer's
+// last order when used, and a reply that would miss a detail is stopped.
+func TestSavedReplies(t *testing.T) {
+	db, _, smtpSrv := mailShopServers(t)
+	write := func(text string) string {
+		p := filepath.Join(t.TempDir(), "r.txt")
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	o := mostrador(t, "--db", db, "--lang", "en", "saved")
+	if o.want(t, exitOK); !strings.Contains(o.stdout, "No saved replies yet") {
+		t.Errorf("empty list: %q", o.stdout)
+	}
+	mostrador(t, "--db", db, "--lang", "es", "saved", "envío", "--body-file", write("Hola {nombre},\ntu pedido {nombr}")).
+		wantError(t, exitFailure, "es", "respuesta guardada «envío», línea 2, columna 11: {nombr} no es un campo; los campos son "+
+			"{nombre}, {nombre completo}, {pedido}, {transportista}, {seguimiento}, {enlace de seguimiento}, {tienda} "+
+			"(para escribir una llave, póngala doble)")
+	mostrador(t, "--db", db, "--lang", "en", "saved", "envío", "--body-file", write("Hi {name")).
+		wantError(t, exitFailure, "en", `saved reply "envío", line 1, column 4: the "{" is not closed on its line (to write a brace, double it)`)
+	o = mostrador(t, "--db", db, "--lang", "es", "saved", "envío", "--body-file",
+		write("Hola {nombre}, tu pedido {Pedido} va con {transportista}: {seguimiento}. Precio en {{euros}}."))
+	if o.want(t, exitOK); strings.TrimSpace(o.stdout) != "Respuesta guardada «envío»." {
+		t.Errorf("saved: %q", o.stdout)
+	}
+	o = mostrador(t, "--db", db, "saved", "ENVÍO", "--json")
+	o.want(t, exitOK)
+	var r struct{ Name, Body string }
+	if err := json.Unmarshal([]byte(o.stdout), &r); err != nil || r.Name != "envío" {
+		t.Errorf("saved --json: %v %s", err, o.stdout)
+	}
+
+	o = mostrador(t, "--db", db, "--lang", "es", "reply", "--to", "a1@example.com", "--saved", "envío")
+	o.want(t, exitOK)
+	got := smtpSrv.Messages()
+	if len(got) != 1 {
+		t.Fatalf("%d sent", len(got))
+	}
+	if p := inbox.ParseMessage(got[0].Data); !strings.HasPrefix(p.Text, "Hola Ana, tu pedido 1042 va con Correos: PQ1042ES. Precio en {euros}.") {
+		t.Errorf("filled reply:\n%s", p.Text)
+	}
+	// Marta never bought: no order to name, nothing sent.
+	mostrador(t, "--db", db, "--lang", "en", "reply", "--to", "m1@example.com", "--saved", "envío").
+		wantError(t, exitFailure, "en", `the saved reply "envío" uses {order}, {carrier}, {tracking}, but marta@example.com has no such detail (no order yet?): write the reply with --body-file`)
+	if len(smtpSrv.Messages()) != 1 {
+		t.Error("a reply with empty fields went out")
+	}
+	mostrador(t, "--db", db, "--lang", "en", "reply", "--to", "m1@example.com", "--saved", "otra").
+		wantError(t, exitFailure, "en", `there is no saved reply called "otra"; "mostrador saved" lists them`)
+	mostrador(t, "--db", db, "--lang", "en", "reply", "--to", "m1@example.com", "--saved", "envío", "--body-file", "x").
+		want(t, exitUsage)
+	mostrador(t, "--db", db, "saved", "envío", "--delete").want(t, exitOK)
+	mostrador(t, "--db", db, "--lang", "en", "saved", "envío", "--delete").
+		wantError(t, exitFailure, "en", `there is no saved reply called "envío"; "mostrador saved" lists them`)
+}

@@ -27,18 +27,21 @@ func (c *cli) replyCmd(args []string) int {
 	fs.SetOutput(io.Discard)
 	to := fs.String("to", "", "")
 	bodyFile := fs.String("body-file", "", "")
+	saved := fs.String("saved", "", "")
 	at := fs.String("at", "", "")
 	asJSON := fs.Bool("json", false, "")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return c.flagError(err)
 	}
-	if len(pos) > 0 || *to == "" || *bodyFile == "" {
+	if len(pos) > 0 || *to == "" || (*bodyFile == "") == (*saved == "") {
 		return c.usage(c.t("cli.replyArgs", nil))
 	}
-	text, err := c.readBody(*bodyFile)
-	if err != nil {
-		return c.errorf("cli.replyBody", map[string]any{"File": *bodyFile, "Err": err.Error()})
+	var text string
+	if *bodyFile != "" {
+		if text, err = c.readBody(*bodyFile); err != nil {
+			return c.errorf("cli.replyBody", map[string]any{"File": *bodyFile, "Err": err.Error()})
+		}
 	}
 	db, code := c.openDB()
 	if db == nil {
@@ -66,6 +69,11 @@ func (c *cli) replyCmd(args []string) int {
 	if err != nil {
 		return c.dbError(err)
 	}
+	if *saved != "" {
+		if text, code = c.fillSaved(ctx, db, *saved, inbox.ReplyAddress(orig).Addr); code != exitOK {
+			return code
+		}
+	}
 	sig, err := shop.Signature(ctx, db, acct)
 	if err != nil {
 		return c.dbError(err)
@@ -89,6 +97,30 @@ func (c *cli) replyCmd(args []string) int {
 		return c.dbError(err)
 	}
 	return c.printReply(out, *asJSON, c.connProblem(acct.IMAP, sender.IMAPError()))
+}
+
+// fillSaved is a saved reply filled for a customer; a field without a
+// value stops the reply rather than send "Hola , tu pedido  ya salió".
+func (c *cli) fillSaved(ctx context.Context, db *sql.DB, name, email string) (string, int) {
+	text, missing, err := shop.FillReply(ctx, db, name, email)
+	switch {
+	case errors.Is(err, inbox.ErrNoSavedReply):
+		return "", c.errorf("cli.noSavedReply", map[string]any{"Name": name})
+	case err != nil:
+		var ne *shop.NameError
+		if errors.As(err, &ne) {
+			return "", c.fail(c.savedError(ne))
+		}
+		return "", c.dbError(err)
+	case len(missing) > 0:
+		var names []string
+		for _, k := range missing {
+			names = append(names, "{"+c.t("reply.field."+k, nil)+"}")
+		}
+		return "", c.errorf("cli.savedMissing", map[string]any{"Name": name, "Email": email,
+			"Fields": strings.Join(names, ", ")})
+	}
+	return text, exitOK
 }
 
 // sender sends with the account's passwords; IMAP is only for filing.

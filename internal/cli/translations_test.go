@@ -30,6 +30,10 @@ var dynamicKeys = map[string][]string{
 	"field.": {"email", "name", "phone", "placedAt", "currency", "subtotal", "shipping", "tax", "discount", "total",
 		"refunded", "paymentStatus", "fulfillmentStatus", "status", "carrier", "trackingUrl", "shippingMethod",
 		"shippedAt", "deliveredAt", "cancelledAt", "note", "items"},
+	// "reply.field." + shop.ReplyFields' keys (internal/cli/reply.go, saved.go)
+	"reply.field.": {"name", "full_name", "order", "carrier", "tracking", "tracking_link", "shop"},
+	// "tmpl." + tmpl.Error.Code (internal/tmpl)
+	"tmpl.": {"unknown", "unclosed", "empty"},
 	// "appt." + appointment change kind (orders/appointments_store.go, apptDiff)
 	"appt.": {"new", "cancelled", "moved", "updated"},
 	// "appt.status." + Appointment.Status (orders/appointments_parse.go, apptStatus)
