@@ -23,6 +23,9 @@ type stored_ struct {
 	size     int64
 	flags    []imap.Flag
 	modSeq   uint64
+	// attachments, when set, replace what the parser lists: a big
+	// message's raw holds only its text parts (see fetchBig).
+	attachments []Attachment
 }
 
 // storer holds the statements of one transaction's stores.
@@ -72,6 +75,9 @@ func (st *storer) close() {
 // whether it was new. The caller refreshes st.th's threads before commit.
 func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
 	p := ParseMessage(m.raw)
+	if m.attachments != nil {
+		p.Attachments = m.attachments
+	}
 	kind := messageKind(p)
 	received := storedTime(m.received)
 	at := received

@@ -214,10 +214,22 @@ func (s *Syncer) missingUIDs(f *folderState) ([]imap.UID, error) {
 func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID, serverNext, lowestNew imap.UID) (int, error) {
 	msgs, err := s.Client.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 		UID: true, Flags: true, InternalDate: true, RFC822Size: true, ModSeq: s.Client.Caps().Has(imap.CapCondStore),
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+		BodySection: []*imap.FetchItemBodySection{{Peek: true, Partial: &imap.SectionPartial{Size: bigMessage}}},
 	}).Collect()
 	if err != nil {
 		return 0, err
+	}
+	var bigUIDs []imap.UID
+	for _, m := range msgs {
+		if m.RFC822Size > bigMessage {
+			bigUIDs = append(bigUIDs, m.UID)
+		}
+	}
+	var big map[imap.UID]*bigParts
+	if len(bigUIDs) > 0 {
+		if big, err = fetchBig(s.Client, bigUIDs); err != nil {
+			return 0, err
+		}
 	}
 	tx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
@@ -235,8 +247,12 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 		for _, sec := range m.BodySection {
 			raw = sec.Bytes
 		}
-		ok, err := st.store(ctx, stored_{folder: f.id, uid: int64(m.UID), raw: raw, received: m.InternalDate,
-			size: m.RFC822Size, flags: m.Flags, modSeq: m.ModSeq})
+		one := stored_{folder: f.id, uid: int64(m.UID), raw: raw, received: m.InternalDate,
+			size: m.RFC822Size, flags: m.Flags, modSeq: m.ModSeq}
+		if b := big[m.UID]; b != nil {
+			one.raw, one.attachments = b.raw, b.attachments
+		}
+		ok, err := st.store(ctx, one)
 		if err != nil {
 			return 0, err
 		}
