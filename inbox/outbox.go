@@ -104,12 +104,19 @@ func Outbox(ctx context.Context, db *sql.DB) ([]Outgoing, error) {
 	return out, rows.Err()
 }
 
+// staleSending is how long a reply may stay "sending" before it is taken
+// for interrupted: far longer than any SMTP exchange, so that a reply
+// another process (the window, a second command) is sending right now is
+// not mistaken for one a crash left behind.
+const staleSending = 10 * time.Minute
+
 // RecoverInterrupted marks the replies left "sending" by a crash as
 // uncertain: the server may have taken them. They are not sent again
-// unless the owner says so (SendAgain). Call it once at start.
+// unless the owner says so (SendAgain). Call it at start.
 func RecoverInterrupted(ctx context.Context, db *sql.DB) (int, error) {
 	res, err := db.ExecContext(ctx, `UPDATE outbox SET state = 'uncertain', updated_at = ?,
-		error = 'interrupted while sending: it may have gone' WHERE state = 'sending'`, storedTime(time.Now()))
+		error = 'interrupted while sending: it may have gone' WHERE state = 'sending' AND updated_at < ?`,
+		storedTime(time.Now()), storedTime(time.Now().Add(-staleSending)))
 	if err != nil {
 		return 0, err
 	}
@@ -203,7 +210,9 @@ func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 	}
 	var out []Outgoing
 	for _, id := range ids {
-		if err := s.send(ctx, id); err != nil {
+		if err := s.send(ctx, id); errors.Is(err, ErrNotSendable) {
+			continue // another sender took it meanwhile
+		} else if err != nil {
 			return out, err
 		}
 		o, err := LoadOutgoing(ctx, s.DB, id)
@@ -242,9 +251,10 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 
 // deliver hands the reply to the SMTP server and records what happened.
 func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
-	now := storedTime(s.now())
+	// The claim's time is the wall clock's, whatever clock the sender
+	// plans with: it tells other processes that this one is at it.
 	res, err := s.DB.ExecContext(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
-		WHERE id = ? AND state IN ('queued', 'failed')`, now, o.id)
+		WHERE id = ? AND state IN ('queued', 'failed')`, storedTime(time.Now()), o.id)
 	if err != nil {
 		return err
 	}
@@ -252,33 +262,58 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 		return fmt.Errorf("reply %d: %w", o.id, ErrNotSendable) // another sender took it
 	}
 	o.attempts++
+	// From here on the row must not stay "sending": a cancelled context
+	// would leave it looking interrupted.
+	record := context.WithoutCancel(ctx)
 	msg, err := outgoingMsg(o)
-	if err == nil {
-		var c *gomail.Client
-		if c, err = s.SMTP(ctx); err == nil {
-			err = c.DialAndSendWithContext(ctx, msg)
-		}
-	}
 	if err != nil {
-		permanent := isPermanent(err)
-		next := storedTime(s.now().Add(retryAfter(o.attempts)))
-		o.state, o.errText, o.permanent = "failed", err.Error(), permanent
-		var nextTry any = next
-		if permanent {
-			nextTry = nil
-		}
-		// The row must not stay "sending": a cancelled context would leave
-		// it uncertain.
-		_, dbErr := s.DB.ExecContext(context.WithoutCancel(ctx), `UPDATE outbox SET state = 'failed', error = ?,
-			permanent = ?, next_try = ?, updated_at = ? WHERE id = ?`, o.errText, permanent, nextTry, now, o.id)
+		// A reply that cannot even be written (an address that is not
+		// one) waits to be edited.
+		return s.recordFailure(record, o, err, true)
+	}
+	c, err := s.SMTP(ctx)
+	if err == nil {
+		err = c.DialAndSendWithContext(ctx, msg)
+	}
+	switch {
+	case err == nil, msg.IsDelivered():
+		// Delivered: a failure after the server's 250 (RSET, QUIT) changes
+		// nothing for the customer.
+	case deliveryUnknown(err):
+		o.state, o.errText = "uncertain", err.Error()
+		_, dbErr := s.DB.ExecContext(record, `UPDATE outbox SET state = 'uncertain', error = ?, updated_at = ?
+			WHERE id = ? AND state = 'sending'`, o.errText, storedTime(s.now()), o.id)
 		return dbErr
+	default:
+		return s.recordFailure(record, o, err, isPermanent(err))
 	}
 	var raw bytes.Buffer
 	if _, err := msg.WriteTo(&raw); err != nil {
 		return err
 	}
 	o.state = "sent"
-	return s.recordSent(context.WithoutCancel(ctx), o, raw.Bytes())
+	return s.recordSent(record, o, raw.Bytes())
+}
+
+// deliveryUnknown: the message was handed over but the server's answer
+// never came (the connection dropped, or timed out, at the end of DATA).
+// It may have gone; sending it again on our own could send it twice.
+func deliveryUnknown(err error) bool {
+	var se *gomail.SendError
+	return errors.As(err, &se) && se.Reason == gomail.ErrSMTPDataClose && se.ErrorCode() == 0
+}
+
+// recordFailure records a failed try: retried later, or (permanent)
+// waiting for the owner.
+func (s *Sender) recordFailure(ctx context.Context, o *outboxRow, err error, permanent bool) error {
+	o.state, o.errText, o.permanent = "failed", err.Error(), permanent
+	var next any
+	if !permanent {
+		next = storedTime(s.now().Add(retryAfter(o.attempts)))
+	}
+	_, dbErr := s.DB.ExecContext(ctx, `UPDATE outbox SET state = 'failed', error = ?, permanent = ?, next_try = ?,
+		updated_at = ? WHERE id = ? AND state = 'sending'`, o.errText, permanent, next, storedTime(s.now()), o.id)
+	return dbErr
 }
 
 // isPermanent tells a refusal that trying again will not change (a 5xx
@@ -311,7 +346,7 @@ func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', sent_at = ?, updated_at = ?
-		WHERE id = ?`, storedTime(now), storedTime(now), o.id); err != nil {
+		WHERE id = ? AND state IN ('sending', 'uncertain')`, storedTime(now), storedTime(now), o.id); err != nil {
 		return err
 	}
 	folder, err := sentFolderRow(ctx, tx)
@@ -351,7 +386,7 @@ func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error
 // yet (the first reply creates it on the server too).
 func sentFolderRow(ctx context.Context, tx *sql.Tx) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM folder WHERE role = 'sent' ORDER BY id LIMIT 1`).Scan(&id)
+	err := tx.QueryRowContext(ctx, `SELECT id FROM folder WHERE role = 'sent' ORDER BY uidvalidity = 0, id LIMIT 1`).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = tx.QueryRowContext(ctx, `INSERT INTO folder(name, role) VALUES('Sent', 'sent')
 			ON CONFLICT(name) DO UPDATE SET role = 'sent' RETURNING id`).Scan(&id)
@@ -360,7 +395,8 @@ func sentFolderRow(ctx context.Context, tx *sql.Tx) (int64, error) {
 }
 
 // file puts the sent reply's copy in the server's Sent folder and flags
-// the original \Answered. What fails waits for the next SendDue.
+// the original \Answered. What fails waits for the next SendDue, and
+// IMAPError says why.
 func (s *Sender) file(ctx context.Context, o *outboxRow) {
 	if o.appended && o.flagged {
 		return
@@ -369,16 +405,25 @@ func (s *Sender) file(ctx context.Context, o *outboxRow) {
 	if c == nil {
 		return
 	}
+	// Once done on the server it must be recorded, or the next round
+	// would append a second copy.
+	record := context.WithoutCancel(ctx)
 	if !o.appended {
-		if err := s.appendSent(ctx, c, o); err == nil {
+		if err := s.appendSent(ctx, c, o); err != nil {
+			s.imapErr = err
+		} else if _, err := s.DB.ExecContext(record, `UPDATE outbox SET appended = 1 WHERE id = ?`, o.id); err != nil {
+			s.imapErr = err
+		} else {
 			o.appended = true
-			s.DB.ExecContext(ctx, `UPDATE outbox SET appended = 1 WHERE id = ?`, o.id)
 		}
 	}
 	if !o.flagged {
-		if err := s.flagAnswered(ctx, c, o); err == nil {
+		if err := s.flagAnswered(ctx, c, o); err != nil {
+			s.imapErr = err
+		} else if _, err := s.DB.ExecContext(record, `UPDATE outbox SET flagged = 1 WHERE id = ?`, o.id); err != nil {
+			s.imapErr = err
+		} else {
 			o.flagged = true
-			s.DB.ExecContext(ctx, `UPDATE outbox SET flagged = 1 WHERE id = ?`, o.id)
 		}
 	}
 }
@@ -396,9 +441,6 @@ func (s *Sender) appendSent(ctx context.Context, c *imapclient.Client, o *outbox
 	if sent == "" {
 		sent = "Sent"
 		if err := c.Create(sent, nil).Wait(); err != nil {
-			return err
-		}
-		if _, err := s.DB.ExecContext(ctx, `UPDATE folder SET name = ? WHERE role = 'sent' AND name = 'Sent'`, sent); err != nil {
 			return err
 		}
 	}

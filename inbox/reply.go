@@ -129,13 +129,20 @@ func replyReferences(m *Message) []string {
 }
 
 // replyMark matches the reply prefixes already before a subject ("Re:",
-// "RE:", "Re[2]:", Portuguese "Res:", German "AW:"...), so that "Re:" is
-// written once and never stacks. Forward prefixes stay: "Re: RV: ..." says
-// what happened.
+// "RE:", "Re[2]:", Portuguese "Res:", German "AW:"...), also after a list
+// tag ("[Tienda] Re: ..."), so that "Re:" is written once and never
+// stacks. Forward prefixes stay: "Re: RV: ..." says what happened.
 var replyMark = regexp.MustCompile(`(?i)^\s*((re|res|aw|sv|antw|r)(\[\d+\]|\(\d+\))?\s*[:：]\s*)+`)
 
+// listTag is a mailing list's "[Tienda] " before a subject.
+var listTag = regexp.MustCompile(`^\s*(\[[^\]]*\]\s*)+`)
+
 func replySubject(subject string) string {
-	rest := strings.TrimSpace(replyMark.ReplaceAllString(subject, ""))
+	tags := listTag.FindString(subject)
+	rest := strings.TrimSpace(replyMark.ReplaceAllString(subject[len(tags):], ""))
+	if tags = strings.TrimSpace(tags); tags != "" {
+		rest = strings.TrimSpace(tags + " " + rest)
+	}
 	if rest == "" {
 		return "Re:"
 	}

@@ -55,7 +55,7 @@ func newStorer(ctx context.Context, tx *sql.Tx, shopAddr string) (*storer, error
 	st.att = prep(`INSERT OR REPLACE INTO attachment(message_id, part, name, type, size, content_id, inline)
 		VALUES(?, ?, ?, ?, ?, ?, ?)`)
 	// The local copy of a reply gives way to the server's.
-	st.pl = prep(`DELETE FROM message WHERE uid < 0 AND message_id = ? AND folder_id = ? RETURNING thread_id`)
+	st.pl = prep(`DELETE FROM message WHERE uid < 0 AND message_id = ? RETURNING thread_id`)
 	if err != nil {
 		st.close()
 		return nil, err
@@ -82,17 +82,29 @@ func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
 	received := storedTime(m.received)
 	at := received
 	var sentAt any
-	// The Date header orders a conversation better than arrival (the
-	// Sent folder's copies arrive when they are filed), unless the
-	// sender's clock is off by more than a day into the future.
-	if !p.Date.IsZero() && p.Date.Before(m.received.Add(24*time.Hour)) {
-		at = storedTime(p.Date)
-		sentAt = at
+	// The shop's own mail: from its address, unless the Reply-To is
+	// someone else's (a contact form sending as the shop's mailbox on the
+	// customer's behalf).
+	outgoing := st.shop != "" && p.From.Addr == st.shop &&
+		(len(p.ReplyTo) == 0 || p.ReplyTo[0].Addr == "" || p.ReplyTo[0].Addr == st.shop)
+	// The Date header orders a conversation better than arrival: the Sent
+	// folder's copies arrive when they are filed, maybe much later. Mail
+	// that came in cannot have been written after it arrived: a sender
+	// whose clock runs ahead would put the shop's answer before the
+	// question.
+	if !p.Date.IsZero() {
+		d := p.Date
+		if !outgoing && d.After(m.received) {
+			d = m.received
+		} else if outgoing && d.After(m.received.Add(24*time.Hour)) {
+			d = m.received
+		}
+		at = storedTime(d)
+		sentAt = at // the column orders conversations (sent_at, else received_at)
 	}
-	outgoing := st.shop != "" && p.From.Addr == st.shop
 	if outgoing && p.MessageID != "" && m.uid > 0 {
 		var thread sql.NullInt64
-		err := st.pl.QueryRowContext(ctx, p.MessageID, m.folder).Scan(&thread)
+		err := st.pl.QueryRowContext(ctx, p.MessageID).Scan(&thread)
 		if err != nil && err != sql.ErrNoRows {
 			return false, err
 		}
@@ -120,7 +132,7 @@ func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
 			return false, err
 		}
 	}
-	err = st.th.place(ctx, threadMsg{id: rowID, keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
+	err = st.th.place(ctx, threadMsg{id: rowID, own: p.MessageID != "", keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
 		subjectKey: subjectKey(p.Subject), customer: customerOf(kind, outgoing, p.From.Addr, replyTo, to, bounced),
 		at: at, orders: orderRefs(p.Subject, p.Text)})
 	return err == nil, err

@@ -88,6 +88,15 @@ func (s *Syncer) Sync(ctx context.Context, opts SyncOptions) ([]FolderReport, er
 }
 
 func (s *Syncer) loadFolder(ctx context.Context, name, role string) (*folderState, error) {
+	if role == "sent" {
+		// A reply sent before any sync reached the Sent folder made a local
+		// one ("Sent", see sentFolderRow): it is this folder, under the
+		// server's name.
+		if _, err := s.DB.ExecContext(ctx, `UPDATE folder SET name = ? WHERE role = 'sent' AND uidvalidity = 0
+			AND name <> ? AND NOT EXISTS (SELECT 1 FROM folder WHERE name = ?)`, name, name, name); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := s.DB.ExecContext(ctx, `INSERT INTO folder(name, role) VALUES(?, ?)
 		ON CONFLICT(name) DO UPDATE SET role = excluded.role`, name, role); err != nil {
 		return nil, err
@@ -139,7 +148,12 @@ func (s *Syncer) SyncFolder(ctx context.Context, name, role string, opts SyncOpt
 			return nil, err
 		}
 	}
+	// Whether every new message (at or above the stored UIDNEXT) is fetched
+	// in this run: then the folder's UIDNEXT is the server's at the end,
+	// even when the newest ones were expunged before they could be fetched.
+	allNew := true
 	if opts.Limit > 0 && len(uids) > opts.Limit {
+		allNew = f.uidNext == 0 || uids[opts.Limit] < f.uidNext
 		uids = uids[:opts.Limit]
 	}
 	// The lowest new UID: UIDNEXT moves up only when the batch holding it is
@@ -174,7 +188,7 @@ func (s *Syncer) SyncFolder(ctx context.Context, name, role string, opts SyncOpt
 		}
 	}
 	// Done: the folder is complete when nothing older is left.
-	if err := s.finish(ctx, f, sel); err != nil {
+	if err := s.finish(ctx, f, sel, allNew); err != nil {
 		return nil, err
 	}
 	rep.Complete = f.complete
@@ -284,12 +298,15 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 }
 
 // finish records the folder's state after a sync.
-func (s *Syncer) finish(ctx context.Context, f *folderState, sel *imap.SelectData) error {
+func (s *Syncer) finish(ctx context.Context, f *folderState, sel *imap.SelectData, allNew bool) error {
+	if allNew && f.uidNext > 0 && sel.UIDNext > f.uidNext {
+		f.uidNext = sel.UIDNext
+	}
 	if sel.NumMessages == 0 {
 		f.uidNext, f.complete = sel.UIDNext, true
 	} else if f.lowUID > 0 {
 		var older int
-		if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM message WHERE folder_id = ?`, f.id).Scan(&older); err != nil {
+		if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM message WHERE folder_id = ? AND uid > 0`, f.id).Scan(&older); err != nil {
 			return err
 		}
 		f.complete = uint32(older) >= sel.NumMessages
@@ -358,7 +375,7 @@ func (s *Syncer) syncFlags(ctx context.Context, f *folderState, sel *imap.Select
 // compared.
 func (s *Syncer) syncExpunged(ctx context.Context, f *folderState, sel *imap.SelectData) (int, error) {
 	var stored int
-	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM message WHERE folder_id = ?`, f.id).Scan(&stored); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM message WHERE folder_id = ? AND uid > 0`, f.id).Scan(&stored); err != nil {
 		return 0, err
 	}
 	if stored == 0 {
@@ -379,7 +396,7 @@ func (s *Syncer) syncExpunged(ctx context.Context, f *folderState, sel *imap.Sel
 	for _, u := range data.AllUIDs() {
 		have[u] = true
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT uid FROM message WHERE folder_id = ?`, f.id)
+	rows, err := s.DB.QueryContext(ctx, `SELECT uid FROM message WHERE folder_id = ? AND uid > 0`, f.id)
 	if err != nil {
 		return 0, err
 	}
@@ -422,7 +439,9 @@ func (s *Syncer) forgetFolder(ctx context.Context, folder int64) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := deleteMessages(ctx, tx, `folder_id = ?`, folder); err != nil {
+	// The local copies of sent replies (uid < 0) are not the server's to
+	// renumber: they stay until the server's copies arrive.
+	if _, err := deleteMessages(ctx, tx, `folder_id = ? AND uid > 0`, folder); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,7 +23,8 @@ const fallbackWindow = 30 * 24 * time.Hour
 // threadMsg is what placing a message in a thread needs to know.
 type threadMsg struct {
 	id         int64
-	keys       []string // its own Message-ID first, then the ones it references
+	own        bool     // keys[0] is its own Message-ID
+	keys       []string // its own Message-ID first (if it has one), then the ones it references
 	subjectKey string
 	customer   string
 	at         string // stored time (UTC, RFC 3339)
@@ -84,10 +86,30 @@ func newThreader(tx *sql.Tx) *threader { return &threader{tx: tx, touched: map[i
 // place puts a stored message in its thread, creating or merging threads
 // as needed.
 func (th *threader) place(ctx context.Context, m threadMsg) error {
-	ids, err := th.threadsOf(ctx, m.keys)
+	// Its own Message-ID ties it to its thread whoever wrote it (a reply
+	// stored before it named it). What it references ties it only to a
+	// conversation with the same customer: every customer who answers the
+	// same newsletter or Bcc'd notice references that one message, and
+	// they are as many conversations.
+	refs := m.keys
+	var ids []int64
+	if m.own && len(m.keys) > 0 {
+		var err error
+		if ids, err = th.threadsOf(ctx, m.keys[:1], ""); err != nil {
+			return err
+		}
+		refs = m.keys[1:]
+	}
+	more, err := th.threadsOf(ctx, refs, m.customer)
 	if err != nil {
 		return err
 	}
+	for _, id := range more {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
 	if len(ids) == 0 && m.subjectKey != "" && m.customer != "" {
 		at, _ := time.Parse(time.RFC3339, m.at)
 		var id int64
@@ -130,17 +152,24 @@ func (th *threader) place(ctx context.Context, m threadMsg) error {
 	return err
 }
 
-// threadsOf lists the threads holding any of the keys, oldest thread first.
-func (th *threader) threadsOf(ctx context.Context, keys []string) ([]int64, error) {
+// threadsOf lists the threads holding any of the keys, oldest thread
+// first; with a customer, only the threads with that customer (or none
+// known yet).
+func (th *threader) threadsOf(ctx context.Context, keys []string, customer string) ([]int64, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	q := `SELECT DISTINCT thread_id FROM thread_key WHERE key IN (?` + strings.Repeat(", ?", len(keys)-1) + `) ORDER BY thread_id`
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
+	q := `SELECT DISTINCT k.thread_id FROM thread_key k JOIN thread t ON t.id = k.thread_id
+		WHERE k.key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
+	args := make([]any, 0, len(keys)+1)
+	for _, k := range keys {
+		args = append(args, k)
 	}
-	rows, err := th.tx.QueryContext(ctx, q, args...)
+	if customer != "" {
+		q += ` AND (t.customer = ? OR t.customer = '')`
+		args = append(args, customer)
+	}
+	rows, err := th.tx.QueryContext(ctx, q+` ORDER BY k.thread_id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +262,7 @@ func placeUnthreaded(ctx context.Context, db *sql.DB) error {
 			rows.Close()
 			return err
 		}
-		m.keys = threadKeys(messageID, strings.Fields(inReplyTo), strings.Fields(refs))
+		m.keys, m.own = threadKeys(messageID, strings.Fields(inReplyTo), strings.Fields(refs)), messageID != ""
 		m.subjectKey, m.orders = subjectKey(subject), orderRefs(subject, body)
 		m.customer = customerOf(kind, outgoing, from, replyTo, to, bounced)
 		todo = append(todo, m)

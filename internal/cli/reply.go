@@ -168,7 +168,11 @@ func (c *cli) printReply(o *inbox.Outgoing, asJSON bool, filing string) int {
 	case o.State == "sent":
 		fmt.Fprintln(c.stdout, c.t("cli.replySent", data))
 		if !o.Appended || !o.Flagged {
-			fmt.Fprintln(c.stdout, c.t("cli.replyNotFiled", map[string]any{"Err": filing}))
+			key := "cli.replyNotFiled"
+			if filing != "" {
+				key = "cli.replyNotFiledWhy"
+			}
+			fmt.Fprintln(c.stdout, c.t(key, map[string]any{"Err": filing}))
 		}
 	case o.State == "queued":
 		fmt.Fprintln(c.stdout, c.t("cli.replyLater", data))
