@@ -1,0 +1,35 @@
+package inbox
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestAddressLists(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []Address
+	}{
+		{`"Pérez, Ana" <Ana.Perez@Example.com>, jose@example.com`, []Address{{"Pérez, Ana", "ana.perez@example.com"}, {"", "jose@example.com"}}},
+		{`=?utf-8?Q?Jos=C3=A9?= <jose@example.com>`, []Address{{"José", "jose@example.com"}}},
+		// Encoded words inside quotes, which net/mail leaves alone.
+		{`"=?utf-8?Q?Mar=C3=ADa_L=C3=B3pez?=" <maria@example.com>`, []Address{{"María López", "maria@example.com"}}},
+		// Outlook repeats the address as the name.
+		{`'ana@example.com' <ana@example.com>`, []Address{{"", "ana@example.com"}}},
+		{`ana@example.com (Ana Torres)`, []Address{{"Ana Torres", "ana@example.com"}}},
+		{`undisclosed-recipients:;`, nil},
+		{`Clientes: ana@example.com, jose@example.com;`, []Address{{"", "ana@example.com"}, {"", "jose@example.com"}}},
+		// Broken lists that net/mail refuses.
+		{`Ana Pérez ana@example.com; <jose@example.com>`, []Address{{"Ana Pérez", "ana@example.com"}, {"", "jose@example.com"}}},
+		{`Perez, Ana <ana@example.com>`, []Address{{"", "perez"}, {"Ana", "ana@example.com"}}},
+		{`"Tienda" <tienda@example.com`, []Address{{"Tienda", "tienda@example.com"}}},
+		{`<mailto:Info@Shop.COM>`, []Address{{"", "info@shop.com"}}},
+		{`=?x-foo?Q?Caf=E9?= <cafe@example.com>`, []Address{{"Café", "cafe@example.com"}}},
+	} {
+		p := &mimeParser{out: &Parsed{}}
+		got := p.addressList(tc.in, "To")
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("addressList(%q) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
