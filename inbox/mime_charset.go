@@ -213,20 +213,13 @@ func parseEncodedWord(s string, start int, closeAt *int) (cs string, enc byte, t
 
 // appendQWord decodes the Q encoding of RFC 2047: "_" is a space.
 func appendQWord(dst, s []byte) []byte {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '_':
-			dst = append(dst, ' ')
-		case c == '=' && i+2 < len(s):
-			if x, ok := unhex(s[i+1], s[i+2]); ok {
-				dst = append(dst, x)
-				i += 2
-			} else {
-				dst = append(dst, c)
-			}
-		default:
-			dst = append(dst, c)
+	for {
+		before, after, found := bytes.Cut(s, []byte("_"))
+		dst = appendUnescaped(dst, before, '=')
+		if !found {
+			return dst
 		}
+		dst = append(dst, ' ')
+		s = after
 	}
-	return dst
 }

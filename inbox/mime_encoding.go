@@ -120,30 +120,13 @@ func base64Size(src []byte) (size int64, bad bool) {
 func decodeQP(src []byte) []byte {
 	dst := make([]byte, 0, len(src))
 	for len(src) > 0 {
-		nl := bytes.IndexByte(src, '\n') >= 0
-		line, rest := cutMIMELine(src)
-		line = bytes.TrimRight(line, " \t")
+		line, rest, nl := bytes.Cut(src, []byte("\n"))
+		line = bytes.TrimRight(bytes.TrimSuffix(line, []byte("\r")), " \t")
 		soft := len(line) > 0 && line[len(line)-1] == '='
 		if soft {
 			line = line[:len(line)-1]
 		}
-		for {
-			i := bytes.IndexByte(line, '=')
-			if i < 0 {
-				dst = append(dst, line...)
-				break
-			}
-			dst = append(dst, line[:i]...)
-			if i+2 < len(line) {
-				if c, ok := unhex(line[i+1], line[i+2]); ok {
-					dst = append(dst, c)
-					line = line[i+3:]
-					continue
-				}
-			}
-			dst = append(dst, '=')
-			line = line[i+1:]
-		}
+		dst = appendUnescaped(dst, line, '=')
 		if nl && !soft {
 			dst = append(dst, '\n')
 		}
@@ -152,19 +135,26 @@ func decodeQP(src []byte) []byte {
 	return dst
 }
 
-func percentDecode(s string) []byte {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
+// appendUnescaped appends s to dst with every esc that is followed by two
+// hex digits replaced by the byte they spell; any other esc stays as it is.
+// It serves quoted-printable and Q words ("=") and RFC 2231 values ("%").
+func appendUnescaped(dst, s []byte, esc byte) []byte {
+	for {
+		i := bytes.IndexByte(s, esc)
+		if i < 0 {
+			return append(dst, s...)
+		}
+		dst = append(dst, s[:i]...)
+		if i+2 < len(s) {
 			if c, ok := unhex(s[i+1], s[i+2]); ok {
-				out = append(out, c)
-				i += 2
+				dst = append(dst, c)
+				s = s[i+3:]
 				continue
 			}
 		}
-		out = append(out, s[i])
+		dst = append(dst, esc)
+		s = s[i+1:]
 	}
-	return out
 }
 
 func unhex(a, b byte) (byte, bool) {

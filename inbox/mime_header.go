@@ -134,28 +134,15 @@ func validFieldName(k string) bool {
 // cutMIMELine returns the first line without its line end (LF or CRLF) and what
 // follows it.
 func cutMIMELine(b []byte) (line, rest []byte) {
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		line, rest = b, nil
-	} else {
-		line, rest = b[:i], b[i+1:]
-	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line, rest
+	line, rest, _ = bytes.Cut(b, []byte("\n"))
+	return bytes.TrimSuffix(line, []byte("\r")), rest
 }
 
 // cutMIMELineString is cutMIMELine on a string; next is the length of the
 // line with its line end.
 func cutMIMELineString(s string) (line string, next int) {
-	i := strings.IndexByte(s, '\n')
-	if i < 0 {
-		line, next = s, len(s)
-	} else {
-		line, next = s[:i], i+1
-	}
-	return strings.TrimSuffix(line, "\r"), next
+	line, rest, _ := strings.Cut(s, "\n")
+	return strings.TrimSuffix(line, "\r"), len(s) - len(rest)
 }
 
 // stripComments removes (comments), which may nest, from a structured field.
@@ -271,7 +258,7 @@ func (p *mimeParser) parseParams(v, where string) (string, map[string]string) {
 				}
 			}
 			if s.encoded {
-				raw = append(raw, percentDecode(val)...)
+				raw = appendUnescaped(raw, []byte(val), '%')
 			} else {
 				raw = append(raw, val...)
 			}
