@@ -337,27 +337,8 @@ func (p *mimeParser) leaf(h mimeHeader, body []byte, typ string, params map[stri
 	if name == "" {
 		name = params["name"]
 	}
-	a.Name = cleanFilename(name)
-	if a.Name == "" && (typ == "message/rfc822" || typ == "message/global") {
-		inner, _, _ := readMIMEHeader(p.transferDecode(body, cte, where), true)
-		if subj := collapseSpaces(p.decodeWords(inner.get("Subject"), "Subject")); subj != "" {
-			a.Name = cleanFilename(strings.Map(safeNameRune, truncateUTF8(subj, 200)) + ".eml")
-		}
-	}
-	if a.Name == "" {
-		a.Name = "adjunto-" + strings.ReplaceAll(a.Part, ".", "-") + extensionFor(typ)
-	}
-	switch cte {
-	case "base64":
-		var bad bool
-		if a.Size, bad = base64Size(body); bad {
-			p.problem("bad base64 in %s", where)
-		}
-	case "quoted-printable":
-		a.Size = int64(len(decodeQP(body)))
-	default:
-		a.Size = int64(len(body))
-	}
+	a.Name = p.attachmentName(name, body, typ, cte, a.Part, where)
+	a.Size = p.decodedSize(body, cte, where)
 	a.Inline = strings.HasPrefix(typ, "image/") && at.related && a.ContentID != "" && disp != "attachment"
 	p.out.Attachments = append(p.out.Attachments, a)
 	return nil

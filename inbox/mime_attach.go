@@ -38,6 +38,23 @@ func (p *mimeParser) noteCIDs(html string) {
 	}
 }
 
+// attachmentName is the name an attachment is listed under: the file name
+// its header gives, else the Subject of an attached message, else one made
+// from the part number and the type ("adjunto-2.pdf").
+func (p *mimeParser) attachmentName(name string, body []byte, typ, cte, part, where string) string {
+	name = cleanFilename(name)
+	if name == "" && (typ == "message/rfc822" || typ == "message/global") {
+		inner, _, _ := readMIMEHeader(p.transferDecode(body, cte, where), true)
+		if subj := collapseSpaces(p.decodeWords(inner.get("Subject"), "Subject")); subj != "" {
+			name = cleanFilename(strings.Map(safeNameRune, truncateUTF8(subj, 200)) + ".eml")
+		}
+	}
+	if name == "" {
+		name = "adjunto-" + strings.ReplaceAll(part, ".", "-") + extensionFor(typ)
+	}
+	return name
+}
+
 // cleanFilename keeps the last path element of a file name, without control
 // characters, runs of spaces or absurd length.
 func cleanFilename(s string) string {

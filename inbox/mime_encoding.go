@@ -36,6 +36,22 @@ func (p *mimeParser) transferDecode(b []byte, cte, where string) []byte {
 	return b
 }
 
+// decodedSize is the size of a part body once its transfer encoding is
+// undone, without keeping the decoded bytes.
+func (p *mimeParser) decodedSize(b []byte, cte, where string) int64 {
+	switch cte {
+	case "base64":
+		size, bad := base64Size(b)
+		if bad {
+			p.problem("bad base64 in %s", where)
+		}
+		return size
+	case "quoted-printable":
+		return int64(len(decodeQP(b)))
+	}
+	return int64(len(b))
+}
+
 // base64Value maps a byte to its base64 value, or 0xff. Both alphabets are
 // accepted: they do not clash.
 var base64Value = func() (t [256]byte) {
