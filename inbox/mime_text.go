@@ -121,11 +121,7 @@ func (p *mimeParser) finishText(chunks []textChunk) {
 	}
 	text := b.String()
 	if len(text) > maxTextBytes {
-		cut := maxTextBytes
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = strings.TrimRightFunc(text[:cut], unicode.IsSpace)
+		text = strings.TrimRightFunc(truncateUTF8(text, maxTextBytes), unicode.IsSpace)
 		p.problem("text cut at %d KiB", maxTextBytes>>10)
 	}
 	p.out.Text = text
@@ -137,7 +133,8 @@ func (p *mimeParser) finishText(chunks []textChunk) {
 func normalizeText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	var scratch []byte // a line being cleaned
+	var buf [256]byte
+	scratch := buf[:0] // a line being cleaned
 	blank := false
 	for len(s) > 0 {
 		i := strings.IndexAny(s, "\r\n")
@@ -151,8 +148,10 @@ func normalizeText(s string) string {
 			}
 			s = s[i+1:]
 		}
-		if !plainASCII(line) {
-			scratch = scratch[:0]
+		scratch = scratch[:0]
+		if plainASCII(line) {
+			scratch = append(scratch, line...)
+		} else {
 			for _, r := range line {
 				switch {
 				case r < ' ' && r != '\t', r >= 0x7f && r < 0xa0, r == '\uFEFF':
@@ -160,36 +159,22 @@ func normalizeText(s string) string {
 					scratch = utf8.AppendRune(scratch, r) // U+FFFD for an invalid byte
 				}
 			}
-			scratch = bytes.TrimRightFunc(scratch, unicode.IsSpace)
-			if len(scratch) == 0 {
-				blank = b.Len() > 0
-				continue
-			}
-			writeLine(&b, blank)
-			b.Write(scratch)
-			blank = false
-			continue
 		}
-		line = strings.TrimRight(line, " \t")
-		if line == "" {
+		scratch = bytes.TrimRightFunc(scratch, unicode.IsSpace)
+		if len(scratch) == 0 {
 			blank = b.Len() > 0
 			continue
 		}
-		writeLine(&b, blank)
-		b.WriteString(line)
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+			if blank {
+				b.WriteByte('\n')
+			}
+		}
+		b.Write(scratch)
 		blank = false
 	}
 	return b.String()
-}
-
-// writeLine starts a new line of normalized text, after a blank one if asked.
-func writeLine(b *strings.Builder, blank bool) {
-	if b.Len() > 0 {
-		b.WriteByte('\n')
-		if blank {
-			b.WriteByte('\n')
-		}
-	}
 }
 
 // plainASCII reports whether a line holds only printable ASCII and tabs.
