@@ -22,6 +22,7 @@ package inbox
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -170,13 +171,9 @@ func (p *mimeParser) problem(format string, args ...any) {
 	if len(p.out.Problems) >= maxProblems {
 		return
 	}
-	s := fmt.Sprintf(format, args...)
-	for _, have := range p.out.Problems {
-		if have == s {
-			return
-		}
+	if s := fmt.Sprintf(format, args...); !slices.Contains(p.out.Problems, s) {
+		p.out.Problems = append(p.out.Problems, s)
 	}
-	p.out.Problems = append(p.out.Problems, s)
 }
 
 // entity reads one entity (the message, or a part) and returns its readable
@@ -269,11 +266,11 @@ func validMediaType(t string) bool {
 // that starts with the boundary but goes on with other text is not a
 // boundary, so a nested boundary that extends the outer one is no problem.
 func splitMultipart(body []byte, boundary string) (parts [][]byte, closed bool) {
-	delim := "--" + boundary
+	delim := []byte("--" + boundary)
 	start := -1 // start of the current part; -1 in the preamble
 	pos := 0
 	for pos < len(body) {
-		i := bytes.Index(body[pos:], []byte(delim))
+		i := bytes.Index(body[pos:], delim)
 		if i < 0 {
 			break
 		}

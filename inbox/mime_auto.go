@@ -5,6 +5,7 @@ package inbox
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -121,15 +122,9 @@ func (p *mimeParser) addBounced(v string) {
 		v = after
 	}
 	a := cleanAddr(validUTF8(v))
-	if strings.IndexByte(a, '@') <= 0 || len(p.bounced) >= maxAddresses {
-		return
+	if strings.IndexByte(a, '@') > 0 && len(p.bounced) < maxAddresses && !slices.Contains(p.bounced, a) {
+		p.bounced = append(p.bounced, a)
 	}
-	for _, have := range p.bounced {
-		if have == a {
-			return
-		}
-	}
-	p.bounced = append(p.bounced, a)
 }
 
 func hasPrefixFold(s string, prefixes []string) bool {

@@ -22,7 +22,7 @@ func (p *mimeParser) toUTF8(b []byte, label, where string) string {
 	switch label {
 	case "", "utf-8", "utf8", "us-ascii", "ascii":
 		// Mislabelled 8-bit text is common; guess rather than show garbage.
-		return guessUTF8(b)
+		return validUTF8(string(b))
 	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1", "windows-1252", "cp1252":
 		// Windows-1252 is a superset that senders label as ISO-8859-1 (the
 		// WHATWG treats these labels alike): “quotes” and € come out right.
@@ -34,7 +34,7 @@ func (p *mimeParser) toUTF8(b []byte, label, where string) string {
 	r, err := charset.Reader(label, bytes.NewReader(b))
 	if err != nil {
 		p.problem("unknown charset %s in %s", truncateUTF8(label, 40), where)
-		return guessUTF8(b)
+		return validUTF8(string(b))
 	}
 	out, err := io.ReadAll(r)
 	if err != nil {
@@ -43,17 +43,10 @@ func (p *mimeParser) toUTF8(b []byte, label, where string) string {
 	return strings.ToValidUTF8(string(out), "\uFFFD")
 }
 
-// guessUTF8 reads bytes as UTF-8 when they are, as Windows-1252 when they
-// hold no UTF-8 sequence at all, and otherwise replaces the bad bytes.
-func guessUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return validUTF8(string(b))
-}
-
-// validUTF8 makes a header value valid UTF-8 the way guessUTF8 does: raw
-// 8-bit header bytes are nearly always Latin-1 from a European mail program.
+// validUTF8 reads text of unknown or doubtful charset: as UTF-8 when it is
+// that, as Windows-1252 when it holds no UTF-8 sequence at all (raw 8-bit
+// text is nearly always Latin-1 from a European mail program), and otherwise
+// as UTF-8 with the bad bytes replaced.
 func validUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s

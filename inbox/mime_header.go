@@ -5,6 +5,8 @@ package inbox
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -240,12 +242,8 @@ func (p *mimeParser) parseParams(v, where string) (string, map[string]string) {
 		}
 	}
 	for name, secs := range ext {
-		// Put the sections in order (there are few); the first one may say the charset.
-		for i := 1; i < len(secs); i++ {
-			for j := i; j > 0 && secs[j].n < secs[j-1].n; j-- {
-				secs[j], secs[j-1] = secs[j-1], secs[j]
-			}
-		}
+		// Put the sections in order; the first one may say the charset.
+		slices.SortStableFunc(secs, func(a, b section) int { return cmp.Compare(a.n, b.n) })
 		var cs string
 		var raw []byte
 		for i, s := range secs {
