@@ -90,8 +90,17 @@ func allASCII(b []byte) bool {
 // metaCharset finds the charset an HTML body declares in a <meta> tag, for
 // parts whose Content-Type does not say.
 func metaCharset(b []byte) string {
-	head := b[:min(len(b), 2048)]
-	i := bytes.Index(bytes.ToLower(head), []byte("charset="))
+	// Only ASCII is lower-cased, so that an offset in the copy is one in b
+	// (bytes.ToLower would turn each byte that is not UTF-8 into three).
+	var lower [2048]byte
+	head := b[:min(len(b), len(lower))]
+	for i, c := range head {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	i := bytes.Index(lower[:len(head)], []byte("charset="))
 	if i < 0 {
 		return ""
 	}

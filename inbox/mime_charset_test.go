@@ -35,3 +35,20 @@ func TestDecodeWords(t *testing.T) {
 		}
 	}
 }
+
+// An HTML part whose Content-Type names no charset is read in the charset
+// of its <meta> tag, also when 8-bit text (here a KOI8-R <title>) comes
+// before the tag: finding "charset=" must not shift offsets, as
+// bytes.ToLower does by turning each byte that is not UTF-8 into a
+// three-byte U+FFFD.
+func TestMetaCharsetAfter8BitText(t *testing.T) {
+	head := "<html><head><title>\xf0\xd2\xc9\xd7\xc5\xd4</title><META Charset=\"KOI8-R\"></head>"
+	if got := metaCharset([]byte(head)); got != "KOI8-R" {
+		t.Errorf("metaCharset = %q, want KOI8-R", got)
+	}
+	p := ParseMessage([]byte("Content-Type: text/html\n\n" + head + "<body><p>\xf0\xd2\xc9\xd7\xc5\xd4, \xe1\xce\xd1!</p></body></html>"))
+	checkParsed(t, p)
+	if p.Text != "Привет, Аня!" || len(p.Problems) > 0 {
+		t.Errorf("Text = %q, problems %q", p.Text, p.Problems)
+	}
+}
