@@ -53,8 +53,8 @@ func (p *mimeParser) makeAddress(name, addr, field string) (Address, bool) {
 	return Address{Name: name, Addr: addr}, true
 }
 
-// cleanAddr makes the join key of an address: no spaces, controls, quotes
-// or brackets, and normalized so that address.Normalize leaves it as it is.
+// cleanAddr makes the join key of an address: no spaces, controls or angle
+// brackets, and normalized so that address.Normalize leaves it as it is.
 func cleanAddr(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r <= ' ' || r == 0x7f || r == '<' || r == '>' || unicode.IsSpace(r) {
@@ -62,14 +62,14 @@ func cleanAddr(s string) string {
 		}
 		return r
 	}, s)
-	for range 5 {
-		n := address.Normalize(s)
-		if n == s {
-			break
-		}
-		s = n
+	// Normalize drops one "mailto:" a call, and only in all lower or all
+	// upper case: lower-case and drop every one first, however many there
+	// are, so that its one call here gives its own fixed point.
+	s = strings.ToLower(s)
+	for strings.HasPrefix(s, "mailto:") {
+		s = s[len("mailto:"):]
 	}
-	return s
+	return address.Normalize(s)
 }
 
 // splitAddressList cuts an address list at commas and semicolons that are

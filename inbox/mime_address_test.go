@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +32,25 @@ func TestAddressLists(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("addressList(%q) = %+v, want %+v", tc.in, got, tc.want)
 		}
+	}
+}
+
+// However many times an address is wrapped in "mailto:", in any case, its
+// join key is one that address.Normalize leaves as it is.
+func TestCleanAddrMailto(t *testing.T) {
+	for _, in := range []string{
+		"mailto:Ana@Example.com",
+		"MailTo:ana@example.com",
+		strings.Repeat("mailto:", 6) + "ana@example.com",
+		strings.Repeat("MAILTO:mailto:", 4) + "Ana@Example.COM",
+	} {
+		if got := cleanAddr(in); got != "ana@example.com" {
+			t.Errorf("cleanAddr(%q) = %q", in, got)
+		}
+	}
+	p := ParseMessage([]byte("To: <" + strings.Repeat("mailto:", 6) + "ana@example.com>\n\nhola"))
+	checkParsed(t, p)
+	if len(p.To) != 1 || p.To[0].Addr != "ana@example.com" {
+		t.Errorf("To = %+v", p.To)
 	}
 }
