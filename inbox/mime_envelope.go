@@ -163,9 +163,9 @@ func parseRFC5322Date(v string) (time.Time, error) {
 	if len(f) != 5 || len(f[1]) != 3 || len(f[2]) != 4 || len(f[4]) != 5 || (f[4][0] != '+' && f[4][0] != '-') {
 		return time.Time{}, errDate
 	}
-	day, err1 := strconv.Atoi(f[0])
-	year, err2 := strconv.Atoi(f[2])
-	zone, err3 := strconv.Atoi(f[4][1:])
+	day, err1 := unsigned(f[0])
+	year, err2 := unsigned(f[2])
+	zone, err3 := unsigned(f[4][1:])
 	month := strings.Index("JanFebMarAprMayJunJulAugSepOctNovDec", f[1])
 	hms := strings.Split(f[3], ":")
 	if err1 != nil || err2 != nil || err3 != nil || month < 0 || month%3 != 0 || len(hms) < 2 || len(hms) > 3 {
@@ -173,7 +173,7 @@ func parseRFC5322Date(v string) (time.Time, error) {
 	}
 	var clock [3]int
 	for i, x := range hms {
-		n, err := strconv.Atoi(x)
+		n, err := unsigned(x)
 		if err != nil || len(x) != 2 {
 			return time.Time{}, errDate
 		}
@@ -183,10 +183,22 @@ func parseRFC5322Date(v string) (time.Time, error) {
 	if f[4][0] == '-' {
 		offset = -offset
 	}
-	if day < 1 || day > 31 || clock[0] > 23 || clock[1] > 59 || clock[2] > 60 || zone%100 > 59 {
+	mon := time.Month(month/3 + 1)
+	// time.Date would move 31 February into March; net/mail refuses it.
+	lastDay := time.Date(year, mon+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if day < 1 || day > lastDay || clock[0] > 23 || clock[1] > 59 || clock[2] > 60 || zone%100 > 59 {
 		return time.Time{}, errDate
 	}
-	return time.Date(year, time.Month(month/3+1), day, clock[0], clock[1], clock[2], 0, time.FixedZone("", offset)), nil
+	return time.Date(year, mon, day, clock[0], clock[1], clock[2], 0, time.FixedZone("", offset)), nil
+}
+
+// unsigned is strconv.Atoi without the sign that Atoi accepts and a Date
+// never has.
+func unsigned(s string) (int, error) {
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, errDate
+	}
+	return strconv.Atoi(s)
 }
 
 func isDayName(s string) bool {

@@ -62,3 +62,25 @@ func TestParseMailDate(t *testing.T) {
 		}
 	}
 }
+
+// The fast path for the usual Date shape refuses what net/mail refuses,
+// rather than moving an impossible day into the next month or reading a
+// sign inside a number.
+func TestParseMailDateImpossible(t *testing.T) {
+	for _, in := range []string{
+		"Mon, 31 Feb 2025 10:00:00 +0000",
+		"29 Feb 2025 10:00:00 +0000",
+		"31 Apr 2025 10:00:00 +0000",
+		"7 Mar 2025 11:30:02 +-100",
+		"+7 Mar 2025 11:30:02 +0100",
+		"7 Mar 2025 +1:30:02 +0100",
+	} {
+		if got, ok := parseMailDate(in); ok {
+			t.Errorf("parseMailDate(%q) = %v, want unreadable", in, got)
+		}
+	}
+	want := time.Date(2024, 2, 29, 9, 0, 0, 0, time.UTC)
+	if got, ok := parseMailDate("Thu, 29 Feb 2024 10:00:00 +0100"); !ok || !got.Equal(want) {
+		t.Errorf("leap day: %v, %v", got, ok)
+	}
+}
