@@ -186,6 +186,16 @@ func (p *mimeParser) parseParams(v, where string) (string, map[string]string) {
 		encoded bool
 	}
 	var ext map[string][]section // RFC 2231 parameters, by name
+	var extNames []string        // the keys of ext in the order they come, so that Problems do too
+	addExt := func(name string, s section) {
+		if ext == nil {
+			ext = make(map[string][]section)
+		}
+		if _, seen := ext[name]; !seen {
+			extNames = append(extNames, name)
+		}
+		ext[name] = append(ext[name], s)
+	}
 	set := func(k, val string) {
 		if params == nil {
 			params = make(map[string]string)
@@ -225,23 +235,18 @@ func (p *mimeParser) parseParams(v, where string) (string, map[string]string) {
 		case !isExt:
 			set(k, val)
 		case star == "": // name*=charset'lang'value
-			if ext == nil {
-				ext = make(map[string][]section)
-			}
-			ext[name] = append(ext[name], section{n: 0, value: val, encoded: true})
+			addExt(name, section{n: 0, value: val, encoded: true})
 		default: // name*0=, name*1*=
 			digits, encoded := strings.CutSuffix(star, "*")
 			n, err := strconv.Atoi(digits)
 			if err != nil || n < 0 || n > 100 {
 				continue
 			}
-			if ext == nil {
-				ext = make(map[string][]section)
-			}
-			ext[name] = append(ext[name], section{n: n, value: val, encoded: encoded})
+			addExt(name, section{n: n, value: val, encoded: encoded})
 		}
 	}
-	for name, secs := range ext {
+	for _, name := range extNames {
+		secs := ext[name]
 		// Put the sections in order; the first one may say the charset.
 		slices.SortStableFunc(secs, func(a, b section) int { return cmp.Compare(a.n, b.n) })
 		var cs string

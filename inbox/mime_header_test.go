@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -34,5 +35,18 @@ func TestParseParams(t *testing.T) {
 	}
 	if got := cleanFilename(`C:\Users\ana\pedido.pdf`); got != "pedido.pdf" {
 		t.Errorf("cleanFilename = %q", got)
+	}
+}
+
+// Problems found in RFC 2231 parameters come in the order of the header,
+// not in Go's random map order, so that a message always reads the same.
+func TestParseParamsProblemOrder(t *testing.T) {
+	want := []string{"unknown charset x-uno in part 2", "unknown charset x-dos in part 2", "unknown charset x-tres in part 2"}
+	for range 30 {
+		p := &mimeParser{out: &Parsed{}}
+		p.parseParams(`attachment; filename*=x-uno''a.pdf; name*0*=x-dos''b; name*1=.pdf; x*=x-tres''c`, "part 2")
+		if !slices.Equal(p.out.Problems, want) {
+			t.Fatalf("problems %q, want %q", p.out.Problems, want)
+		}
 	}
 }
