@@ -45,7 +45,9 @@ func (p *mimeParser) makeAddress(name, addr, field string) (Address, bool) {
 	if addr == "" {
 		return Address{}, false
 	}
-	name = collapseSpaces(p.decodeWords(name, field))
+	// validUTF8: net/mail passes the bytes of a "UTF-8" encoded word on
+	// unchecked, and Latin-1 mislabelled as UTF-8 is common.
+	name = collapseSpaces(validUTF8(p.decodeWords(name, field)))
 	name = strings.TrimSpace(strings.Trim(name, `"'`))
 	if strings.EqualFold(name, addr) {
 		name = ""

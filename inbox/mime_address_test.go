@@ -54,3 +54,19 @@ func TestCleanAddrMailto(t *testing.T) {
 		t.Errorf("To = %+v", p.To)
 	}
 }
+
+// net/mail passes the bytes of a "UTF-8" encoded word on unchecked: a
+// display name in Latin-1 mislabelled as UTF-8 is guessed, as header text
+// is elsewhere, and a name is always valid UTF-8.
+func TestAddressNameMislabelledUTF8(t *testing.T) {
+	for in, want := range map[string]Address{
+		`=?UTF-8?Q?Mar=EDa_L=F3pez?= <maria@example.com>`: {"María López", "maria@example.com"},
+		`=?UTF-8?Q?=80?=<0@0>`:                            {"€", "0@0"},
+		`=?UTF-8?Q?Jos=C3=A9_=FF?= <jose@example.com>`:    {"José \uFFFD", "jose@example.com"},
+	} {
+		p := &mimeParser{out: &Parsed{}}
+		if got := p.addressList(in, "From"); !slices.Equal(got, []Address{want}) {
+			t.Errorf("addressList(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}
