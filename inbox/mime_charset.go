@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-message/charset" // also registers the charsets with go-message
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/ianaindex"
 )
 
 // toUTF8 converts text in the named charset to UTF-8, always returning valid
@@ -19,11 +20,11 @@ import (
 // that, else as Windows-1252.
 func (p *mimeParser) toUTF8(b []byte, label, where string) string {
 	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
-	switch label {
-	case "", "utf-8", "utf8", "us-ascii", "ascii":
+	switch commonCharset(label) {
+	case "utf-8":
 		// Mislabelled 8-bit text is common; guess rather than show garbage.
 		return validUTF8(string(b))
-	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1", "windows-1252", "cp1252":
+	case "windows-1252":
 		// Windows-1252 is a superset that senders label as ISO-8859-1 (the
 		// WHATWG treats these labels alike): “quotes” and € come out right.
 		if allASCII(b) {
@@ -41,6 +42,31 @@ func (p *mimeParser) toUTF8(b []byte, label, where string) string {
 		p.problem("bad %s text in %s", truncateUTF8(label, 40), where)
 	}
 	return strings.ToValidUTF8(string(out), "\uFFFD")
+}
+
+// commonCharset sorts a lower case label for toUTF8: "utf-8" for UTF-8 and
+// US-ASCII, "windows-1252" for ISO-8859-1 and Windows-1252, "" for any other.
+// The usual labels are listed; other names of the same charsets, such as
+// "ANSI_X3.4-1968" (a server's C locale), "ISO_8859-1:1987" or "cp819", are
+// looked up in the IANA index, so that they are read the same way.
+func commonCharset(label string) string {
+	switch label {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return "utf-8"
+	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1", "windows-1252", "cp1252":
+		return "windows-1252"
+	}
+	enc, err := ianaindex.MIME.Encoding(label)
+	if err != nil || enc == nil {
+		return ""
+	}
+	switch name, _ := ianaindex.MIME.Name(enc); name {
+	case "UTF-8", "US-ASCII":
+		return "utf-8"
+	case "ISO-8859-1", "windows-1252":
+		return "windows-1252"
+	}
+	return ""
 }
 
 // validUTF8 reads text of unknown or doubtful charset: as UTF-8 when it is

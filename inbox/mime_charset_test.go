@@ -52,3 +52,31 @@ func TestMetaCharsetAfter8BitText(t *testing.T) {
 		t.Errorf("Text = %q, problems %q", p.Text, p.Problems)
 	}
 }
+
+// Other names of US-ASCII and ISO-8859-1 are read as their usual labels
+// are: 8-bit text under "ANSI_X3.4-1968" (how a server in the C locale
+// names its charset) is guessed instead of turned into U+FFFD, and under
+// "ISO_8859-1:1987" or "cp819" it is read as Windows-1252, so that € and
+// “quotes” are not dropped as C1 controls.
+func TestCharsetAliases(t *testing.T) {
+	for _, tc := range []struct{ label, in, want string }{
+		{"ANSI_X3.4-1968", "Cami\xc3\xb3n", "Camión"},
+		{"ANSI_X3.4-1968", "Cami\xf3n", "Camión"},
+		{"csASCII", "Cami\xf3n", "Camión"},
+		{"ISO_8859-1:1987", "\x93Jab\xf3n\x94 a 3,50 \x80", "“Jabón” a 3,50 €"},
+		{"cp819", "\x93Jab\xf3n\x94 a 3,50 \x80", "“Jabón” a 3,50 €"},
+		{"csUTF8", "Cami\xf3n", "Camión"},
+		{"ISO-8859-15", "3,50 \xa4", "3,50 €"}, // a charset of its own
+		{"koi8-r", "\xf0\xd2\xc9\xd7\xc5\xd4", "Привет"},
+	} {
+		p := &mimeParser{out: &Parsed{}}
+		if got := p.toUTF8([]byte(tc.in), tc.label, "part 1"); got != tc.want || len(p.out.Problems) > 0 {
+			t.Errorf("toUTF8(%q, %s) = %q, problems %q; want %q", tc.in, tc.label, got, p.out.Problems, tc.want)
+		}
+	}
+	p := ParseMessage([]byte("Subject: =?ANSI_X3.4-1968?Q?Jos=C3=A9?=\nContent-Type: text/plain; charset=ANSI_X3.4-1968\n\nHola, Jos\xc3\xa9"))
+	checkParsed(t, p)
+	if p.Subject != "José" || p.Text != "Hola, José" {
+		t.Errorf("Subject %q, Text %q", p.Subject, p.Text)
+	}
+}
