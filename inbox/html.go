@@ -100,16 +100,9 @@ func (w *htmlText) start(z *html.Tokenizer, a atom.Atom, name string, hasAttr bo
 			w.newlines = min(w.newlines+1, 2)
 		}
 	case atom.P:
-		// Outlook writes every line as <p class=MsoNormal>, with empty ones
-		// for blank lines: a line break each keeps the author's spacing.
 		w.msoPara = strings.Contains(htmlAttr(z, hasAttr, "class"), "Mso")
-		if w.msoPara {
-			w.breakLine(1)
-		} else {
-			w.breakLine(2)
-		}
-	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Dl,
-		atom.Hr, atom.Address, atom.Figure, atom.Form, atom.Fieldset:
+		w.paragraph()
+	case atom.Hr:
 		w.breakLine(2)
 	case atom.Ul, atom.Ol:
 		w.breakLine(1)
@@ -140,7 +133,9 @@ func (w *htmlText) start(z *html.Tokenizer, a atom.Atom, name string, hasAttr bo
 			w.text([]byte(htmlAttr(z, hasAttr, "alt")))
 		}
 	default:
-		if htmlLineBlock(a) {
+		if htmlParaBlock(a) {
+			w.breakLine(2)
+		} else if htmlLineBlock(a) {
 			w.breakLine(1)
 		}
 	}
@@ -157,14 +152,7 @@ func (w *htmlText) end(a atom.Atom, name string) {
 	case atom.Head:
 		w.inHead = false
 	case atom.P:
-		if w.msoPara {
-			w.breakLine(1)
-		} else {
-			w.breakLine(2)
-		}
-	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Dl,
-		atom.Address, atom.Figure, atom.Form, atom.Fieldset:
-		w.breakLine(2)
+		w.paragraph()
 	case atom.Ul, atom.Ol:
 		w.breakLine(1)
 		w.lists = max(w.lists-1, 0)
@@ -177,10 +165,22 @@ func (w *htmlText) end(a atom.Atom, name string) {
 	case atom.A:
 		w.endLink()
 	default:
-		if htmlLineBlock(a) || a == atom.Li || a == atom.Tr {
+		if htmlParaBlock(a) {
+			w.breakLine(2)
+		} else if htmlLineBlock(a) || a == atom.Li || a == atom.Tr {
 			w.breakLine(1)
 		}
 	}
+}
+
+// htmlParaBlock are the block elements that start and end a paragraph.
+func htmlParaBlock(a atom.Atom) bool {
+	switch a {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Dl,
+		atom.Address, atom.Figure, atom.Form, atom.Fieldset:
+		return true
+	}
+	return false
 }
 
 // htmlLineBlock are the block elements that start and end a line.
@@ -205,6 +205,17 @@ func htmlAttr(z *html.Tokenizer, hasAttr bool, name string) string {
 		}
 	}
 	return val
+}
+
+// paragraph starts or ends a <p>. Outlook writes every line as
+// <p class=MsoNormal>, with empty ones for blank lines: a line break each
+// keeps the author's spacing.
+func (w *htmlText) paragraph() {
+	if w.msoPara {
+		w.breakLine(1)
+	} else {
+		w.breakLine(2)
+	}
 }
 
 func (w *htmlText) breakLine(n int) {
