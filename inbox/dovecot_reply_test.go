@@ -3,7 +3,6 @@ package inbox_test
 import (
 	"context"
 	"net"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"mostrador/inbox"
 	"mostrador/inbox/inboxtest"
 	"mostrador/inbox/internal/dovecot"
-	"mostrador/internal/database"
 )
 
 // TestDovecotReply answers a customer against a real Dovecot: the reply is
@@ -26,14 +24,7 @@ func TestDovecotReply(t *testing.T) {
 	srv.Deliver(t, shopUser, "INBOX", customerMail[0])
 	smtpSrv := inboxtest.StartSMTP(t, inboxtest.Plain, nil)
 
-	db, err := database.Open(filepath.Join(t.TempDir(), "shop.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := database.Migrate(db, inbox.Migrations); err != nil {
-		t.Fatal(err)
-	}
+	db, sync := dovecotShop(t, srv, nil)
 	host, port, _ := net.SplitHostPort(smtpSrv.Addr)
 	smtpPort, _ := strconv.Atoi(port)
 	acct := &inbox.Account{
@@ -43,23 +34,6 @@ func TestDovecotReply(t *testing.T) {
 	}
 	d := &inbox.Dialer{Trusted: acct.Trusted, Timeout: 10 * time.Second}
 	dial := func(context.Context) (*imapclient.Client, error) { return d.DialIMAP(acct.IMAP, shopPassword, nil) }
-	sync := func() map[string]inbox.FolderReport {
-		t.Helper()
-		c, err := dial(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		reps, err := (&inbox.Syncer{DB: db, Client: c, ShopAddr: shopUser}).Sync(context.Background(), inbox.SyncOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]inbox.FolderReport{}
-		for _, r := range reps {
-			out[r.Role] = r
-		}
-		return out
-	}
 	sync()
 
 	orig, err := inbox.MessageByID(context.Background(), db, "pedido-1001@example.com")

@@ -2,10 +2,12 @@ package inbox_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"mostrador/inbox"
 	"mostrador/inbox/internal/dovecot"
@@ -24,36 +26,11 @@ func TestDovecotSync(t *testing.T) {
 	srv.Deliver(t, shopUser, "Sent", crlf("From: Tienda <tienda@example.com>\nTo: ana@example.com\n"+
 		"Subject: Re: Pedido 1001\nMessage-ID: <pedido-1001-respuesta@tienda.example.com>\n\nSale mañana.\n"), imap.FlagSeen)
 
-	db, err := database.Open(filepath.Join(t.TempDir(), "shop.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := database.Migrate(db, inbox.Migrations); err != nil {
-		t.Fatal(err)
-	}
-	ep := inbox.Endpoint{Proto: "imap", Security: inbox.TLS, Host: srv.Host, Port: srv.TLSPort, User: shopUser}
-	d := &inbox.Dialer{Trusted: []string{srv.Fingerprint}}
-	sync := func() map[string]inbox.FolderReport {
-		t.Helper()
-		c, err := d.DialIMAP(ep, shopPassword, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+	db, sync := dovecotShop(t, srv, func(c *imapclient.Client) {
 		if !c.Caps().Has(imap.CapCondStore) {
 			t.Fatal("Dovecot does not announce CONDSTORE")
 		}
-		reps, err := (&inbox.Syncer{DB: db, Client: c, ShopAddr: shopUser}).Sync(context.Background(), inbox.SyncOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]inbox.FolderReport{}
-		for _, r := range reps {
-			out[r.Role] = r
-		}
-		return out
-	}
+	})
 	count := func(q string) int {
 		t.Helper()
 		var n int
@@ -106,5 +83,42 @@ func TestDovecotSync(t *testing.T) {
 	reps = sync()
 	if r := reps["inbox"]; r.Updated != 0 || r.Expunged != 0 || r.New != 0 {
 		t.Errorf("no-change resync: %+v", r)
+	}
+}
+
+// dovecotShop is a shop database and a sync of it from the Dovecot over
+// TLS (its certificate trusted by fingerprint), by folder role; check, when
+// set, looks at each logged-in client first.
+func dovecotShop(t *testing.T, srv *dovecot.Server, check func(*imapclient.Client)) (*sql.DB, func() map[string]inbox.FolderReport) {
+	t.Helper()
+	db, err := database.Open(filepath.Join(t.TempDir(), "shop.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := database.Migrate(db, inbox.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	ep := inbox.Endpoint{Proto: "imap", Security: inbox.TLS, Host: srv.Host, Port: srv.TLSPort, User: shopUser}
+	d := &inbox.Dialer{Trusted: []string{srv.Fingerprint}}
+	return db, func() map[string]inbox.FolderReport {
+		t.Helper()
+		c, err := d.DialIMAP(ep, shopPassword, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if check != nil {
+			check(c)
+		}
+		reps, err := (&inbox.Syncer{DB: db, Client: c, ShopAddr: shopUser}).Sync(context.Background(), inbox.SyncOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]inbox.FolderReport{}
+		for _, r := range reps {
+			out[r.Role] = r
+		}
+		return out
 	}
 }

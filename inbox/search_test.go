@@ -70,18 +70,7 @@ func TestSearchMessages(t *testing.T) {
 		}
 	}
 	// Expunged mail leaves the index.
-	c := dialTest(t, srv)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Store(imap.UIDSetNum(1), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true,
-		Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Expunge().Close(); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
+	expunge(t, srv, "INBOX", 1)
 	syncOnce(t, db, srv, SyncOptions{})
 	if hits := search(t, db, "reparto"); len(hits) != 0 {
 		t.Errorf("expunged message still found: %+v", hits)

@@ -48,6 +48,24 @@ func put(t *testing.T, srv *inboxtest.IMAPServer, folder string, m testMail, fla
 	}
 }
 
+// expunge deletes one message from a folder of the test server, as
+// another mail client would.
+func expunge(t *testing.T, srv *inboxtest.IMAPServer, folder string, uid imap.UID) {
+	t.Helper()
+	c := dialTest(t, srv)
+	defer c.Close()
+	if _, err := c.Select(folder, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(imap.UIDSetNum(uid), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true,
+		Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Expunge().Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // mailServer is a test server with a Sent folder.
 func mailServer(t *testing.T) *inboxtest.IMAPServer {
 	t.Helper()
@@ -312,24 +330,8 @@ func TestExpungeUpdatesThreads(t *testing.T) {
 	if th := threadOf(t, db, "e1@example.com"); th.WaitingSince != nil {
 		t.Fatalf("answered thread waiting: %+v", th)
 	}
-	c := dialTest(t, srv)
-	for _, folder := range []string{"Sent", "INBOX"} {
-		if _, err := c.Select(folder, nil).Wait(); err != nil {
-			t.Fatal(err)
-		}
-		uid := imap.UID(1)
-		if folder == "INBOX" {
-			uid = 2 // Luis's
-		}
-		if err := c.Store(imap.UIDSetNum(uid), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true,
-			Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Expunge().Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.Close()
+	expunge(t, srv, "Sent", 1)
+	expunge(t, srv, "INBOX", 2) // Luis's
 	syncOnce(t, db, srv, SyncOptions{})
 	if th := threadOf(t, db, "e1@example.com"); th.Messages != 1 || th.WaitingSince == nil {
 		t.Errorf("after the answer was deleted: %+v", th)
