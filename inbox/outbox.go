@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -29,7 +28,7 @@ type outboxRow struct {
 	id                                       int64
 	messageID, answers, fromName, fromAddr   string
 	toName, toAddr, subject, inReplyTo, refs string
-	text, body, state, errText               string
+	text, body, state, errText, errCode      string
 	date, sendAt                             time.Time
 	nextTry, sentAt                          *time.Time
 	thread                                   sql.NullInt64
@@ -38,14 +37,14 @@ type outboxRow struct {
 }
 
 const outboxColumns = `id, message_id, answers, from_name, from_addr, to_name, to_addr, subject, in_reply_to, refs,
-	text, body, state, error, date, send_at, next_try, sent_at, thread_id, attempts, permanent, appended, flagged`
+	text, body, state, error, error_code, date, send_at, next_try, sent_at, thread_id, attempts, permanent, appended, flagged`
 
 func scanOutbox(sc interface{ Scan(...any) error }) (*outboxRow, error) {
 	var o outboxRow
 	var date, sendAt string
 	var nextTry, sentAt sql.NullString
 	if err := sc.Scan(&o.id, &o.messageID, &o.answers, &o.fromName, &o.fromAddr, &o.toName, &o.toAddr, &o.subject,
-		&o.inReplyTo, &o.refs, &o.text, &o.body, &o.state, &o.errText, &date, &sendAt, &nextTry, &sentAt, &o.thread,
+		&o.inReplyTo, &o.refs, &o.text, &o.body, &o.state, &o.errText, &o.errCode, &date, &sendAt, &nextTry, &sentAt, &o.thread,
 		&o.attempts, &o.permanent, &o.appended, &o.flagged); err != nil {
 		return nil, err
 	}
@@ -69,7 +68,7 @@ func parseOptional(s sql.NullString) *time.Time {
 func (o *outboxRow) public() *Outgoing {
 	return &Outgoing{ID: o.id, MessageID: o.messageID, Answers: o.answers, ThreadID: o.thread.Int64,
 		To: Address{Name: o.toName, Addr: o.toAddr}, Subject: o.subject, Text: o.text, State: o.state,
-		Attempts: o.attempts, Error: o.errText, Permanent: o.permanent, SendAt: o.sendAt, NextTry: o.nextTry,
+		Attempts: o.attempts, Error: o.errText, ErrorCode: o.errCode, Permanent: o.permanent, SendAt: o.sendAt, NextTry: o.nextTry,
 		SentAt: o.sentAt, Appended: o.appended, Flagged: o.flagged}
 }
 
@@ -269,7 +268,7 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 	if err != nil {
 		// A reply that cannot even be written (an address that is not
 		// one) waits to be edited.
-		return s.recordFailure(record, o, err, true)
+		return s.recordFailure(record, o, err, CodeBadMessage, true)
 	}
 	c, err := s.SMTP(ctx)
 	if err == nil {
@@ -280,12 +279,13 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 		// Delivered: a failure after the server's 250 (RSET, QUIT) changes
 		// nothing for the customer.
 	case deliveryUnknown(err):
-		o.state, o.errText = "uncertain", err.Error()
-		_, dbErr := s.DB.ExecContext(record, `UPDATE outbox SET state = 'uncertain', error = ?, updated_at = ?
-			WHERE id = ? AND state = 'sending'`, o.errText, storedTime(s.now()), o.id)
+		o.state, o.errText, o.errCode = "uncertain", err.Error(), CodeUnknownDelivery
+		_, dbErr := s.DB.ExecContext(record, `UPDATE outbox SET state = 'uncertain', error = ?, error_code = ?,
+			updated_at = ? WHERE id = ? AND state = 'sending'`, o.errText, o.errCode, storedTime(s.now()), o.id)
 		return dbErr
 	default:
-		return s.recordFailure(record, o, err, isPermanent(err))
+		code := SendErrorCode(s.Account.SMTP, err)
+		return s.recordFailure(record, o, err, code, permanentCodes[code])
 	}
 	var raw bytes.Buffer
 	if _, err := msg.WriteTo(&raw); err != nil {
@@ -305,34 +305,58 @@ func deliveryUnknown(err error) bool {
 
 // recordFailure records a failed try: retried later, or (permanent)
 // waiting for the owner.
-func (s *Sender) recordFailure(ctx context.Context, o *outboxRow, err error, permanent bool) error {
-	o.state, o.errText, o.permanent = "failed", err.Error(), permanent
+func (s *Sender) recordFailure(ctx context.Context, o *outboxRow, err error, code string, permanent bool) error {
+	o.state, o.errText, o.errCode, o.permanent = "failed", err.Error(), code, permanent
 	var next any
 	if !permanent {
 		next = storedTime(s.now().Add(retryAfter(o.attempts)))
 	}
-	_, dbErr := s.DB.ExecContext(ctx, `UPDATE outbox SET state = 'failed', error = ?, permanent = ?, next_try = ?,
-		updated_at = ? WHERE id = ? AND state = 'sending'`, o.errText, permanent, next, storedTime(s.now()), o.id)
+	_, dbErr := s.DB.ExecContext(ctx, `UPDATE outbox SET state = 'failed', error = ?, error_code = ?, permanent = ?,
+		next_try = ?, updated_at = ? WHERE id = ? AND state = 'sending'`, o.errText, code, permanent, next,
+		storedTime(s.now()), o.id)
 	return dbErr
 }
 
-// isPermanent tells a refusal that trying again will not change (a 5xx
-// answer: no such recipient, message refused) from a passing trouble.
-func isPermanent(err error) bool {
+// What went wrong with a reply, besides the ConnError codes (conn.*,
+// tls.*, starttls.*, auth.*).
+const (
+	CodeRecipient       = "smtp.recipient" // the server refuses the address (5xx to RCPT TO)
+	CodeRejected        = "smtp.rejected"  // the server refuses the message (other 5xx)
+	CodeLater           = "smtp.later"     // the server asks to try later (4xx)
+	CodeBadMessage      = "smtp.bad"       // the reply cannot be written (an address that is not one)
+	CodeUnknownDelivery = "smtp.unknown"   // handed over, but no answer came: it may have gone
+	CodeNoPassword      = "auth.missing"   // no password for the sending server
+)
+
+// permanentCodes are the failures that trying again will not mend: they
+// wait for the owner (a corrected address, a new password).
+var permanentCodes = map[string]bool{CodeRecipient: true, CodeRejected: true, CodeBadMessage: true,
+	CodeAuth: true, CodeNoAuth: true, CodeNoPassword: true, CodeUntrusted: true, CodeHostname: true,
+	CodeNoStartTLS: true, CodeNotTLS: true}
+
+// SendErrorCode names what went wrong with a send, for plain words.
+func SendErrorCode(ep Endpoint, err error) string {
 	var se *gomail.SendError
-	if errors.As(err, &se) {
-		if se.IsTemp() {
-			return false
-		}
+	switch {
+	case errors.Is(err, ErrNoPassword):
+		return CodeNoPassword
+	case errors.As(err, &se):
 		code := se.ErrorCode()
-		return code >= 500 && code < 600
+		switch {
+		case se.IsTemp() || (code >= 400 && code < 500):
+			return CodeLater
+		case code >= 500 && se.Reason == gomail.ErrSMTPRcptTo:
+			return CodeRecipient
+		case code >= 500:
+			return CodeRejected
+		}
+		return CodeClosed
 	}
-	var ne net.Error
 	var ce *ConnError
-	if errors.As(err, &ne) || errors.As(err, &ce) {
-		return ce != nil && (ce.Code == CodeAuth || ce.Code == CodeNoAuth)
+	if errors.As(err, &ce) {
+		return ce.Code
 	}
-	return false
+	return classifySMTP(ep, err).Code
 }
 
 // recordSent marks the reply sent, stores its copy in the Sent folder of
@@ -345,7 +369,7 @@ func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', sent_at = ?, updated_at = ?
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', error_code = '', sent_at = ?, updated_at = ?
 		WHERE id = ? AND state IN ('sending', 'uncertain')`, storedTime(now), storedTime(now), o.id); err != nil {
 		return err
 	}

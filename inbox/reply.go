@@ -42,7 +42,8 @@ type Outgoing struct {
 	Text      string     `json:"text"`
 	State     string     `json:"state"` // queued, sending, sent, failed, uncertain
 	Attempts  int        `json:"attempts"`
-	Error     string     `json:"error,omitempty"`
+	Error     string     `json:"error,omitempty"`     // as the server or the network said it
+	ErrorCode string     `json:"errorCode,omitempty"` // what it means: see SendErrorCode
 	Permanent bool       `json:"permanent,omitempty"` // refused for good: edit it, it is not retried
 	SendAt    time.Time  `json:"sendAt"`
 	NextTry   *time.Time `json:"nextTry,omitempty"`

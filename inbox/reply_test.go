@@ -158,7 +158,7 @@ func TestReplyFailuresAreKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o.State != "failed" || o.Permanent || o.NextTry == nil || !o.NextTry.Equal(rs.now.Add(time.Minute)) ||
-		!strings.Contains(o.Error, "Try again later") || o.Text != "Primera" {
+		!strings.Contains(o.Error, "Try again later") || o.ErrorCode != CodeLater || o.Text != "Primera" {
 		t.Fatalf("after a 451: %+v", o)
 	}
 	// Not before its time.
@@ -177,7 +177,7 @@ func TestReplyFailuresAreKept(t *testing.T) {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
 	})
 	o, _ = s.Send(context.Background(), rs.reply(t, "Segunda", time.Time{}).ID)
-	if o.State != "failed" || !o.Permanent || o.NextTry != nil {
+	if o.State != "failed" || !o.Permanent || o.NextTry != nil || o.ErrorCode != CodeRecipient {
 		t.Fatalf("after a 550: %+v", o)
 	}
 	rs.now = rs.now.Add(24 * time.Hour)
@@ -195,7 +195,7 @@ func TestReplyFailuresAreKept(t *testing.T) {
 	// The SMTP server is gone: kept, retried later.
 	rs.acct.SMTP = endpoint(t, "smtp", Plain, inboxtest.DeadPort(t))
 	o, _ = s.Send(context.Background(), rs.reply(t, "Tercera", time.Time{}).ID)
-	if o.State != "failed" || o.Permanent || o.Text != "Tercera" {
+	if o.State != "failed" || o.Permanent || o.Text != "Tercera" || o.ErrorCode != CodeRefused {
 		t.Errorf("offline: %+v", o)
 	}
 	list, err := Outbox(context.Background(), rs.db)

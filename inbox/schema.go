@@ -168,6 +168,7 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 		state        TEXT NOT NULL, -- queued, sending, sent, failed, uncertain
 		attempts     INTEGER NOT NULL DEFAULT 0,
 		error        TEXT NOT NULL DEFAULT '',
+		error_code   TEXT NOT NULL DEFAULT '', -- what went wrong, for plain words: see SendErrorCode
 		permanent    INTEGER NOT NULL DEFAULT 0, -- refused for good: to be edited, not retried
 		next_try     TEXT,
 		sent_at      TEXT,

@@ -57,6 +57,7 @@ type cli struct {
 	zoneErr   error          // why, then, the computer's zone stands in
 	stdout    io.Writer
 	stderr    io.Writer
+	acct      *inbox.Account // the mail account, once loaded (for plain-words errors)
 }
 
 func (c *cli) t(key string, data map[string]any) string { return assets.Translate(c.lang, key, data) }

@@ -210,11 +210,18 @@ func TestReplyCommand(t *testing.T) {
 		State     string
 		Permanent bool
 		Error     string
+		ErrorCode string
 		Text      string
 	}
 	if err := json.Unmarshal([]byte(o.stderr), &out); err != nil || out.State != "failed" || !out.Permanent ||
+		out.ErrorCode != "smtp.recipient" ||
 		!strings.Contains(out.Error, "No such user") || out.Text != "¡Hola Ana! Sale mañana con Correos." {
 		t.Errorf("refused reply --json: %v %s", err, o.stdout)
+	}
+	o = mostrador(t, "--db", db, "--lang", "en", "reply", "--to", "m1@example.com", "--body-file", body)
+	if o.want(t, exitFailure); !strings.Contains(o.stderr, "the server refused the reply to Marta Ruiz <marta@example.com>: "+
+		"the mail server "+smtpSrv.Addr+" refuses the recipient's address: check it is written right — send failed") {
+		t.Errorf("refused reply in words: %s", o.stderr)
 	}
 	smtpSrv.Refuse(nil)
 

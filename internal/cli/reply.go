@@ -62,6 +62,7 @@ func (c *cli) replyCmd(args []string) int {
 	if err != nil {
 		return c.dbError(err)
 	}
+	c.acct = acct
 	orig, err := inbox.MessageByID(ctx, db, *to)
 	if errors.Is(err, inbox.ErrNoMessage) {
 		return c.errorf("cli.noMessage", map[string]any{"ID": *to})
@@ -162,7 +163,7 @@ func (c *cli) printReply(o *inbox.Outgoing, asJSON bool, filing string) int {
 	if o.To.Name != "" {
 		to = o.To.Name + " <" + o.To.Addr + ">"
 	}
-	data := map[string]any{"To": to, "Subject": o.Subject, "Err": o.Error,
+	data := map[string]any{"To": to, "Subject": o.Subject, "Err": c.sendProblem(o),
 		"At": o.SendAt.In(c.loc).Format("2006-01-02 15:04")}
 	switch {
 	case o.State == "sent":
@@ -182,6 +183,24 @@ func (c *cli) printReply(o *inbox.Outgoing, asJSON bool, filing string) int {
 		c.say(c.t("cli.replyFailed", data))
 	}
 	return code
+}
+
+// sendProblem says in plain words why a reply did not go, with what the
+// server said after it.
+func (c *cli) sendProblem(o *inbox.Outgoing) string {
+	if o.ErrorCode == "" {
+		return o.Error
+	}
+	acct := c.acct
+	ep := inbox.Endpoint{Proto: "smtp"}
+	if acct != nil {
+		ep = acct.SMTP
+	}
+	words := c.connProblem(ep, &inbox.ConnError{Server: "smtp", Addr: ep.Addr(), Code: o.ErrorCode})
+	if words == o.ErrorCode { // not a code the translations know
+		return o.Error
+	}
+	return words + " — " + o.Error
 }
 
 // readBody reads the reply's text from a file, or standard input for "-".
