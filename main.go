@@ -30,5 +30,5 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // window shows the shop's window until the owner closes it.
 func window(db *sql.DB, lang string, loc *time.Location) {
-	ui.Run(db, ui.Options{Lang: lang, Version: version, Location: loc})
+	ui.Run(db, ui.Options{Lang: lang, Version: version, Location: loc, Mail: true})
 }

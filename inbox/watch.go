@@ -86,6 +86,10 @@ type Watcher struct {
 	// OnStatus hears of every change of state, on Run's goroutine: it must
 	// return quickly (in the window: hand over to fyne.Do).
 	OnStatus func(Status)
+	// AfterSync, when set, runs after each complete sync, on Run's
+	// goroutine and before IDLE: what follows from new mail (new
+	// customers, replies due). It does not use the Watcher's connection.
+	AfterSync func(ctx context.Context, reports []FolderReport)
 
 	// After a failure Run waits MinBackoff, then twice as long after each
 	// further failure, up to MaxBackoff (2 s and 5 min by default), each
@@ -208,6 +212,9 @@ func (w *Watcher) session(ctx context.Context, failures *int) error {
 		}
 		*failures = 0
 		w.status.Reports, w.status.Synced = reports, w.now()
+		if w.AfterSync != nil {
+			w.AfterSync(ctx, reports)
+		}
 		if err := w.await(ctx, c, news); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mostrador/assets"
+	"mostrador/inbox"
 )
 
 // AppID identifies Mostrador to the desktop (preferences, storage, icon).
@@ -25,6 +27,9 @@ type Options struct {
 	Lang     string // es or en
 	Version  string
 	Location *time.Location // the shop's time zone
+	// Mail: keep the mailbox in step while the window is open (the real
+	// window; tests build theirs without it).
+	Mail bool
 }
 
 // Run opens the window on db and returns when it is closed.
@@ -40,9 +45,15 @@ func Run(db *sql.DB, opts Options) {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("Mostrador")
-	w.SetContent(New(db, w, opts).Content())
+	win := New(db, w, opts)
+	w.SetContent(win.Content())
 	w.Resize(fyne.NewSize(1100, 680)) // fits a 1366×768 laptop screen with its panel
 	w.CenterOnScreen()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	if opts.Mail {
+		win.startMail(ctx)
+	}
 	w.ShowAndRun()
 }
 
@@ -54,8 +65,11 @@ type Window struct {
 	customers *customersView
 	importBtn *widget.Button
 	status    *widget.Label
-	content   fyne.CanvasObject
-	imports   sync.WaitGroup // imports running in the background
+	// mailStatus says how the mailbox stands: synced, syncing, offline.
+	mailStatus *widget.Label
+	onMail     func(inbox.Status) // tests: hears each mailbox state after the window shows it
+	content    fyne.CanvasObject
+	imports    sync.WaitGroup // imports running in the background
 }
 
 // New builds the window's content; the caller shows it (tests use a test
@@ -69,12 +83,14 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	}
 	w := &Window{db: db, win: win, opts: opts}
 	w.status = widget.NewLabel("")
+	w.mailStatus = widget.NewLabel("")
 	w.importBtn = widget.NewButtonWithIcon(w.t("ui.import"), importIcon(), w.chooseImport)
 	w.importBtn.Importance = widget.HighImportance
 	w.customers = newCustomersView(w)
 	title := widget.NewLabelWithStyle("Mostrador", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, title, w.importBtn)
-	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(w.status), nil, nil, w.customers.content)
+	bottom := container.NewBorder(nil, nil, nil, w.mailStatus, w.status)
+	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), nil, nil, w.customers.content)
 	w.customers.reload()
 	return w
 }

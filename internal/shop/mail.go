@@ -1,0 +1,92 @@
+package shop
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+	gomail "github.com/wneessen/go-mail"
+
+	"mostrador/inbox"
+)
+
+// Mailbox keeps the shop's mail in step while the window is open: new mail
+// within seconds (inbox.Watcher, IDLE), and after each sync what follows
+// from it: people who wrote become customers, replies whose time has come
+// go out, sent ones are filed. The window shows its Status and reloads on
+// OnChange.
+type Mailbox struct {
+	DB      *sql.DB
+	Account *inbox.Account
+	// Secrets gives the passwords; without a terminal (the window) they
+	// come from the keyring or the environment.
+	Secrets  *inbox.Secrets
+	OnStatus func(inbox.Status)
+	// OnChange, when set, hears that the data changed (new mail, replies
+	// sent), on the Mailbox's goroutine.
+	OnChange func()
+
+	mu      sync.Mutex
+	watcher *inbox.Watcher
+}
+
+// Run watches the mailbox until ctx ends. It returns at once with
+// inbox.ErrNoPassword (in Status too) when no password is at hand.
+func (m *Mailbox) Run(ctx context.Context) error {
+	acct := m.Account
+	dialer := &inbox.Dialer{Trusted: acct.Trusted}
+	pw, _, err := m.Secrets.Password(acct.IMAP, "IMAP")
+	if err != nil {
+		if m.OnStatus != nil {
+			m.OnStatus(inbox.Status{State: inbox.StateOffline, Err: err})
+		}
+		return err
+	}
+	if _, err := inbox.RecoverInterrupted(ctx, m.DB); err != nil {
+		return err
+	}
+	sender := &inbox.Sender{DB: m.DB, Account: acct,
+		SMTP: func(context.Context) (*gomail.Client, error) {
+			pw, _, err := m.Secrets.Password(acct.SMTP, "SMTP")
+			if err != nil {
+				return nil, err
+			}
+			return dialer.SMTPClient(acct.SMTP, pw)
+		},
+		IMAP: func(context.Context) (*imapclient.Client, error) { return dialer.DialIMAP(acct.IMAP, pw, nil) }}
+	w := &inbox.Watcher{DB: m.DB, ShopAddr: acct.FromAddr, Addr: acct.IMAP.Addr(), OnStatus: m.OnStatus,
+		Connect: func(_ context.Context, o *imapclient.Options) (*imapclient.Client, error) {
+			return dialer.DialIMAP(acct.IMAP, pw, o)
+		},
+		AfterSync: func(ctx context.Context, reports []inbox.FolderReport) {
+			changed := false
+			for _, r := range reports {
+				changed = changed || r.New+r.Updated+r.Expunged > 0
+			}
+			if n, err := AddCorrespondents(ctx, m.DB); err == nil && n > 0 {
+				changed = true
+			}
+			if sent, err := sender.SendDue(ctx); err == nil && len(sent) > 0 {
+				changed = true
+			}
+			if changed && m.OnChange != nil {
+				m.OnChange()
+			}
+		}}
+	m.mu.Lock()
+	m.watcher = w
+	m.mu.Unlock()
+	return w.Run(ctx)
+}
+
+// SyncNow asks for a sync (and the replies due) at once: after the owner
+// sends a reply, or presses "check mail".
+func (m *Mailbox) SyncNow() {
+	m.mu.Lock()
+	w := m.watcher
+	m.mu.Unlock()
+	if w != nil {
+		w.Kick()
+	}
+}
