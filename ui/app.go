@@ -83,13 +83,18 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	}
 	w := &Window{db: db, win: win, opts: opts}
 	w.status = widget.NewLabel("")
+	// The mailbox's state fills what the left part leaves, right-aligned,
+	// cut with "…" rather than widening the window; the time of the next
+	// attempt comes first, the reason after it.
 	w.mailStatus = widget.NewLabel("")
+	w.mailStatus.Alignment = fyne.TextAlignTrailing
+	w.mailStatus.Truncation = fyne.TextTruncateEllipsis
 	w.importBtn = widget.NewButtonWithIcon(w.t("ui.import"), importIcon(), w.chooseImport)
 	w.importBtn.Importance = widget.HighImportance
 	w.customers = newCustomersView(w)
 	title := widget.NewLabelWithStyle("Mostrador", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, title, w.importBtn)
-	bottom := container.NewBorder(nil, nil, nil, w.mailStatus, w.status)
+	bottom := container.NewBorder(nil, nil, w.status, nil, w.mailStatus)
 	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), nil, nil, w.customers.content)
 	w.customers.reload()
 	return w

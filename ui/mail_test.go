@@ -92,7 +92,7 @@ func TestMailStatusWords(t *testing.T) {
 		{inbox.Status{State: inbox.StateSyncing}, "Correo: sincronizando…"},
 		{inbox.Status{State: inbox.StateOffline, Err: &inbox.ConnError{Server: "imap", Addr: "imap.example.com:993",
 			Code: inbox.CodeRefused}, Retry: at.Add(2 * time.Minute)},
-			"Correo sin conexión: el servidor IMAP imap.example.com:993 rechaza la conexión"},
+			"Correo sin conexión, nuevo intento a las 10:44: el servidor IMAP imap.example.com:993 rechaza la conexión"},
 		{inbox.Status{State: inbox.StateOffline, Err: inbox.ErrNoPassword},
 			"Correo: falta la contraseña; guárdela con «mostrador account» o en la variable MOSTRADOR_IMAP_PASSWORD"},
 		{inbox.Status{State: inbox.StateOffline, Err: errors.New("boom")}, "Correo detenido: boom"},
