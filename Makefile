@@ -23,7 +23,7 @@ deps:
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ]; then \
 	      echo "Installing:$$missing"; \
-	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null || exit 1; \
 	    else \
 	      echo "Mostrador needs these packages:$$missing"; \
 	      echo "Install them with:  sudo apt-get install -y$$missing"; \
@@ -79,14 +79,23 @@ test: test-deps
 	$(GO) test -tags ci -count=1 ./...
 	CGO_ENABLED=1 $(GO) build -o /dev/null .
 
-## bench: the import benchmarks with sqlite3's own .import beside them (the
-## anchor needs the sqlite3 command: installed here when root)
+## bench: the import benchmarks with sqlite3's own .import beside them, and the
+## mailbox sync of 10,000 messages from a local Dovecot with mbsync beside it
+## (the anchors need the sqlite3 and mbsync commands: installed here when root;
+## the sync benchmarks need Dovecot, which `make test-deps` installs)
 bench:
-	@command -v sqlite3 >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; \
-	  else echo "The sqlite3 anchor needs:  sudo apt-get install -y sqlite3"; fi; }
+	@missing=""; \
+	command -v sqlite3 >/dev/null 2>&1 || missing="$$missing sqlite3"; \
+	command -v mbsync >/dev/null 2>&1 || missing="$$missing isync"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null || exit 1; \
+	  else echo "The anchors need:  sudo apt-get install -y$$missing"; fi; \
+	fi; \
+	[ -x /usr/sbin/dovecot ] || echo "The sync benchmarks need Dovecot (they skip without it):  make test-deps"
 	$(GO) test -tags ci -run '^$$' -bench 'Import$$' -benchtime 3x -benchmem ./orders
 	$(GO) test -tags ci -run '^$$' -bench 'Import1M' -benchtime 1x ./orders
+	$(GO) test -tags ci -run '^$$' -bench 'Dovecot10k' -benchtime 3x ./inbox
 
 ## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text, saved-reply fields)
 fuzz:

@@ -444,11 +444,9 @@ func (s *Server) writeFiles() error {
 
 	// Sorted, so that two runs with the same users give the same file.
 	var passwd strings.Builder
-	for i, name := range slices.Sorted(maps.Keys(s.Users)) {
-		// user:password:uid:gid:gecos:home:shell:extra. The home is numbered,
-		// not named after the login, which may hold '@' or '/'.
-		home := filepath.Join(s.dir, "mail", "u"+strconv.Itoa(i))
-		fmt.Fprintf(&passwd, "%s:{PLAIN}%s:%d:%d::%s::\n", name, s.Users[name], s.acct.mailUID, s.acct.mailGID, home)
+	for _, name := range slices.Sorted(maps.Keys(s.Users)) {
+		// user:password:uid:gid:gecos:home:shell:extra
+		fmt.Fprintf(&passwd, "%s:{PLAIN}%s:%d:%d::%s::\n", name, s.Users[name], s.acct.mailUID, s.acct.mailGID, s.home(name))
 	}
 	files := []struct {
 		name string
@@ -472,6 +470,14 @@ func (s *Server) writeFiles() error {
 		}
 	}
 	return nil
+}
+
+// home is user's home directory, which holds its Maildir. It is numbered
+// (by the user's place among the sorted names), not named after the login,
+// which may hold '@' or '/'.
+func (s *Server) home(user string) string {
+	i, _ := slices.BinarySearch(slices.Sorted(maps.Keys(s.Users)), user)
+	return filepath.Join(s.dir, "mail", "u"+strconv.Itoa(i))
 }
 
 // selfSignedCert makes an ECDSA P-256 certificate for 127.0.0.1 and
