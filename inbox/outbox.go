@@ -400,7 +400,7 @@ func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error
 		st.th.touch(t)
 	}
 	rows.Close()
-	if err := st.th.refresh(ctx); err != nil {
+	if err := st.finish(ctx); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -19,13 +20,11 @@ type stored_ struct {
 	folder   int64
 	uid      int64 // negative: a local copy of a sent reply, until the server's copy arrives
 	raw      []byte
+	parsed   *Parsed // raw already parsed (then raw is not needed)
 	received time.Time
 	size     int64
 	flags    []imap.Flag
 	modSeq   uint64
-	// attachments, when set, replace what the parser lists: a big
-	// message's raw holds only its text parts (see fetchBig).
-	attachments []Attachment
 }
 
 // storer holds the statements of one transaction's stores.
@@ -33,10 +32,12 @@ type storer struct {
 	shop              string
 	ids, ins, att, pl *sql.Stmt
 	th                *threader
+	tx                *sql.Tx
+	stored            []int64 // to index (see finish)
 }
 
 func newStorer(ctx context.Context, tx *sql.Tx, shopAddr string) (*storer, error) {
-	st := &storer{shop: shopAddr, th: newThreader(tx)}
+	st := &storer{shop: shopAddr, th: newThreader(tx), tx: tx}
 	var err error
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
@@ -64,6 +65,7 @@ func newStorer(ctx context.Context, tx *sql.Tx, shopAddr string) (*storer, error
 }
 
 func (st *storer) close() {
+	st.th.close()
 	for _, s := range []*sql.Stmt{st.ids, st.ins, st.att, st.pl} {
 		if s != nil {
 			s.Close()
@@ -71,12 +73,30 @@ func (st *storer) close() {
 	}
 }
 
+// finish indexes the messages stored for search, in one statement, and
+// brings their threads up to date. Call it before the transaction commits.
+func (st *storer) finish(ctx context.Context) error {
+	if len(st.stored) > 0 {
+		ids, err := json.Marshal(st.stored)
+		if err != nil {
+			return err
+		}
+		if _, err := st.tx.ExecContext(ctx, `INSERT INTO message_fts(rowid, subject, body, from_name, from_addr, to_addrs)
+			SELECT id, subject, body, from_name, from_addr, to_addrs FROM message
+			WHERE id IN (SELECT value FROM json_each(?))`, string(ids)); err != nil {
+			return err
+		}
+		st.stored = st.stored[:0]
+	}
+	return st.th.refresh(ctx)
+}
+
 // store stores one message unless it is stored already, and reports
-// whether it was new. The caller refreshes st.th's threads before commit.
+// whether it was new. The caller calls finish before commit.
 func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
-	p := ParseMessage(m.raw)
-	if m.attachments != nil {
-		p.Attachments = m.attachments
+	p := m.parsed
+	if p == nil {
+		p = ParseMessage(m.raw)
 	}
 	kind := messageKind(p)
 	received := storedTime(m.received)
@@ -127,6 +147,7 @@ func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
 		return false, nil // stored by an earlier, interrupted run
 	}
 	rowID, _ := res.LastInsertId()
+	st.stored = append(st.stored, rowID)
 	for _, a := range p.Attachments {
 		if _, err := st.att.ExecContext(ctx, rowID, a.Part, a.Name, a.Type, a.Size, a.ContentID, a.Inline); err != nil {
 			return false, err

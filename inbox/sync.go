@@ -165,20 +165,40 @@ func (s *Syncer) SyncFolder(ctx context.Context, name, role string, opts SyncOpt
 		}
 	}
 	hadMail := f.uidNext > 0
-	for len(uids) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	// The next batch is fetched and parsed (on the other core) while this
+	// one is stored: the server and the database work at the same time
+	// instead of taking turns.
+	var pending <-chan *fetched
+	next := func() {
+		if len(uids) == 0 || ctx.Err() != nil {
+			pending = nil
+			return
 		}
 		n := min(batchSize, len(uids))
-		stored, err := s.fetchBatch(ctx, f, uids[:n], sel.UIDNext, lowestNew)
+		pending = s.fetchAhead(uids[:n])
+		uids = uids[n:]
+	}
+	next()
+	for pending != nil {
+		b := <-pending
+		if b.err != nil {
+			return nil, b.err
+		}
+		next()
+		stored, err := s.storeBatch(ctx, f, b, sel.UIDNext, lowestNew)
 		if err != nil {
+			if pending != nil {
+				<-pending // let the fetch in flight end before the caller uses the client
+			}
 			return nil, err
 		}
 		rep.New += stored
-		uids = uids[n:]
 		if opts.Progress != nil {
-			opts.Progress(name, rep.New, rep.New+len(uids))
+			opts.Progress(name, rep.New, rep.New+len(uids)+batchSize*btoi(pending != nil))
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	// Expunged messages, now that the new ones are in: when every message
 	// is stored and the counts agree, nothing can be missing.
@@ -223,28 +243,69 @@ func (s *Syncer) missingUIDs(f *folderState) ([]imap.UID, error) {
 	return uids, nil
 }
 
-// fetchBatch fetches and stores some messages in one transaction, with the
-// folder's progress, so that a sync cut short resumes after the last batch.
-func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID, serverNext, lowestNew imap.UID) (int, error) {
-	msgs, err := s.Client.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
-		UID: true, Flags: true, InternalDate: true, RFC822Size: true, ModSeq: s.Client.Caps().Has(imap.CapCondStore),
-		BodySection: []*imap.FetchItemBodySection{{Peek: true, Partial: &imap.SectionPartial{Size: bigMessage}}},
-	}).Collect()
-	if err != nil {
-		return 0, err
+// fetched is one batch as the server sent it, parsed.
+type fetched struct {
+	uids   []imap.UID
+	msgs   []*imapclient.FetchMessageBuffer
+	parsed []*Parsed
+	err    error
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	var bigUIDs []imap.UID
-	for _, m := range msgs {
-		if m.RFC822Size > bigMessage {
-			bigUIDs = append(bigUIDs, m.UID)
+	return 0
+}
+
+// fetchAhead fetches and parses a batch on its own goroutine: whole
+// messages up to bigMessage, bigger ones as header, structure and text.
+func (s *Syncer) fetchAhead(uids []imap.UID) <-chan *fetched {
+	out := make(chan *fetched, 1)
+	go func() {
+		b := &fetched{uids: uids}
+		defer func() { out <- b }()
+		b.msgs, b.err = s.Client.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+			UID: true, Flags: true, InternalDate: true, RFC822Size: true, ModSeq: s.Client.Caps().Has(imap.CapCondStore),
+			BodySection: []*imap.FetchItemBodySection{{Peek: true, Partial: &imap.SectionPartial{Size: bigMessage}}},
+		}).Collect()
+		if b.err != nil {
+			return
 		}
-	}
-	var big map[imap.UID]*bigParts
-	if len(bigUIDs) > 0 {
-		if big, err = fetchBig(s.Client, bigUIDs); err != nil {
-			return 0, err
+		var bigUIDs []imap.UID
+		for _, m := range b.msgs {
+			if m.RFC822Size > bigMessage {
+				bigUIDs = append(bigUIDs, m.UID)
+			}
 		}
-	}
+		var big map[imap.UID]*bigParts
+		if len(bigUIDs) > 0 {
+			if big, b.err = fetchBig(s.Client, bigUIDs); b.err != nil {
+				return
+			}
+		}
+		b.parsed = make([]*Parsed, len(b.msgs))
+		for i, m := range b.msgs {
+			var raw []byte
+			for _, sec := range m.BodySection {
+				raw = sec.Bytes
+			}
+			if bp := big[m.UID]; bp != nil {
+				b.parsed[i] = ParseMessage(bp.raw)
+				b.parsed[i].Attachments = bp.attachments
+			} else {
+				b.parsed[i] = ParseMessage(raw)
+			}
+			m.BodySection = nil // the text is in parsed; let the raw bytes go
+		}
+	}()
+	return out
+}
+
+// storeBatch stores a fetched batch in one transaction, with the folder's
+// progress, so that a sync cut short resumes after the last batch.
+func (s *Syncer) storeBatch(ctx context.Context, f *folderState, b *fetched, serverNext, lowestNew imap.UID) (int, error) {
+	uids := b.uids
 	tx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -256,17 +317,9 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 	}
 	defer st.close()
 	stored := 0
-	for _, m := range msgs {
-		var raw []byte
-		for _, sec := range m.BodySection {
-			raw = sec.Bytes
-		}
-		one := stored_{folder: f.id, uid: int64(m.UID), raw: raw, received: m.InternalDate,
-			size: m.RFC822Size, flags: m.Flags, modSeq: m.ModSeq}
-		if b := big[m.UID]; b != nil {
-			one.raw, one.attachments = b.raw, b.attachments
-		}
-		ok, err := st.store(ctx, one)
+	for i, m := range b.msgs {
+		ok, err := st.store(ctx, stored_{folder: f.id, uid: int64(m.UID), parsed: b.parsed[i], received: m.InternalDate,
+			size: m.RFC822Size, flags: m.Flags, modSeq: m.ModSeq})
 		if err != nil {
 			return 0, err
 		}
@@ -274,7 +327,7 @@ func (s *Syncer) fetchBatch(ctx context.Context, f *folderState, uids []imap.UID
 			stored++
 		}
 	}
-	if err := st.th.refresh(ctx); err != nil {
+	if err := st.finish(ctx); err != nil {
 		return 0, err
 	}
 	// Progress. On the first sync, everything from this batch up is
@@ -350,6 +403,7 @@ func (s *Syncer) syncFlags(ctx context.Context, f *folderState, sel *imap.Select
 	}
 	defer upd.Close()
 	th := newThreader(tx)
+	defer th.close()
 	changed := 0
 	for _, m := range msgs {
 		seen, ans, fl := hasFlag(m.Flags, imap.FlagSeen), hasFlag(m.Flags, imap.FlagAnswered), hasFlag(m.Flags, imap.FlagFlagged)

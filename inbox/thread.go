@@ -79,9 +79,49 @@ func threadKeys(own string, inReplyTo, refs []string) []string {
 type threader struct {
 	tx      *sql.Tx
 	touched map[int64]bool
+	stmts   map[string]*sql.Stmt // prepared once per transaction: parsing SQL costs more than running it
 }
 
-func newThreader(tx *sql.Tx) *threader { return &threader{tx: tx, touched: map[int64]bool{}} }
+func newThreader(tx *sql.Tx) *threader {
+	return &threader{tx: tx, touched: map[int64]bool{}, stmts: map[string]*sql.Stmt{}}
+}
+
+// stmt is q prepared on the transaction, once.
+func (th *threader) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := th.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := th.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	th.stmts[q] = s
+	return s, nil
+}
+
+func (th *threader) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	s, err := th.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+func (th *threader) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := th.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// close closes the prepared statements; the caller is done with th.
+func (th *threader) close() {
+	for _, s := range th.stmts {
+		s.Close()
+	}
+	clear(th.stmts)
+}
 
 // place puts a stored message in its thread, creating or merging threads
 // as needed.
@@ -113,8 +153,12 @@ func (th *threader) place(ctx context.Context, m threadMsg) error {
 	if len(ids) == 0 && m.subjectKey != "" && m.customer != "" {
 		at, _ := time.Parse(time.RFC3339, m.at)
 		var id int64
-		err := th.tx.QueryRowContext(ctx, `SELECT id FROM thread WHERE subject_key = ? AND customer = ?
-			AND last_at >= ? AND started_at <= ? ORDER BY last_at DESC LIMIT 1`, m.subjectKey, m.customer,
+		q, err := th.stmt(ctx, `SELECT id FROM thread WHERE subject_key = ? AND customer = ?
+			AND last_at >= ? AND started_at <= ? ORDER BY last_at DESC LIMIT 1`)
+		if err != nil {
+			return err
+		}
+		err = q.QueryRowContext(ctx, m.subjectKey, m.customer,
 			storedTime(at.Add(-fallbackWindow)), storedTime(at.Add(fallbackWindow))).Scan(&id)
 		if err == nil {
 			ids = append(ids, id)
@@ -125,7 +169,7 @@ func (th *threader) place(ctx context.Context, m threadMsg) error {
 	var id int64
 	switch len(ids) {
 	case 0:
-		res, err := th.tx.ExecContext(ctx, `INSERT INTO thread(subject_key, customer, started_at, last_at)
+		res, err := th.exec(ctx, `INSERT INTO thread(subject_key, customer, started_at, last_at)
 			VALUES(?, ?, ?, ?)`, m.subjectKey, m.customer, m.at, m.at)
 		if err != nil {
 			return err
@@ -139,50 +183,48 @@ func (th *threader) place(ctx context.Context, m threadMsg) error {
 	}
 	th.touched[id] = true
 	for _, k := range m.keys {
-		if _, err := th.tx.ExecContext(ctx, `INSERT OR IGNORE INTO thread_key(key, thread_id) VALUES(?, ?)`, k, id); err != nil {
+		if _, err := th.exec(ctx, `INSERT OR IGNORE INTO thread_key(key, thread_id) VALUES(?, ?)`, k, id); err != nil {
 			return err
 		}
 	}
 	for _, n := range m.orders {
-		if _, err := th.tx.ExecContext(ctx, `INSERT OR IGNORE INTO thread_order(number, thread_id) VALUES(?, ?)`, n, id); err != nil {
+		if _, err := th.exec(ctx, `INSERT OR IGNORE INTO thread_order(number, thread_id) VALUES(?, ?)`, n, id); err != nil {
 			return err
 		}
 	}
-	_, err = th.tx.ExecContext(ctx, `UPDATE message SET thread_id = ? WHERE id = ?`, id, m.id)
+	_, err = th.exec(ctx, `UPDATE message SET thread_id = ? WHERE id = ?`, id, m.id)
 	return err
 }
 
 // threadsOf lists the threads holding any of the keys, oldest thread
 // first; with a customer, only the threads with that customer (or none
-// known yet).
+// known yet). One prepared lookup per key: a statement with as many
+// placeholders as keys would be parsed anew for each message.
 func (th *threader) threadsOf(ctx context.Context, keys []string, customer string) ([]int64, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	q := `SELECT DISTINCT k.thread_id FROM thread_key k JOIN thread t ON t.id = k.thread_id
-		WHERE k.key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
-	args := make([]any, 0, len(keys)+1)
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	if customer != "" {
-		q += ` AND (t.customer = ? OR t.customer = '')`
-		args = append(args, customer)
-	}
-	rows, err := th.tx.QueryContext(ctx, q+` ORDER BY k.thread_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var ids []int64
-	for rows.Next() {
+	for _, k := range keys {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var owner string
+		q, err := th.stmt(ctx, `SELECT k.thread_id, t.customer FROM thread_key k JOIN thread t ON t.id = k.thread_id
+			WHERE k.key = ?`)
+		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		switch err := q.QueryRowContext(ctx, k).Scan(&id, &owner); {
+		case err == sql.ErrNoRows:
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if customer != "" && owner != "" && owner != customer {
+			continue
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
-	return ids, rows.Err()
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // merge moves everything of the other threads into thread id.
@@ -193,11 +235,11 @@ func (th *threader) merge(ctx context.Context, id int64, others []int64) error {
 			`UPDATE thread_key SET thread_id = ? WHERE thread_id = ?`,
 			`UPDATE OR IGNORE thread_order SET thread_id = ? WHERE thread_id = ?`,
 		} {
-			if _, err := th.tx.ExecContext(ctx, q, id, o); err != nil {
+			if _, err := th.exec(ctx, q, id, o); err != nil {
 				return err
 			}
 		}
-		if _, err := th.tx.ExecContext(ctx, `DELETE FROM thread WHERE id = ?`, o); err != nil {
+		if _, err := th.exec(ctx, `DELETE FROM thread WHERE id = ?`, o); err != nil {
 			return err
 		}
 		delete(th.touched, o)
@@ -220,6 +262,7 @@ func deleteMessages(ctx context.Context, tx *sql.Tx, where string, args ...any) 
 		return 0, err
 	}
 	th := newThreader(tx)
+	defer th.close()
 	n := 0
 	for rows.Next() {
 		var id sql.NullInt64
@@ -275,6 +318,7 @@ func placeUnthreaded(ctx context.Context, db *sql.DB) error {
 		return nil
 	}
 	th := newThreader(tx)
+	defer th.close()
 	for _, m := range todo {
 		if err := th.place(ctx, m); err != nil {
 			return err
@@ -297,7 +341,7 @@ type threadMessage struct {
 // threads left without messages.
 func (th *threader) refresh(ctx context.Context) error {
 	for id := range th.touched {
-		if err := refreshThread(ctx, th.tx, id); err != nil {
+		if err := th.refreshThread(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -306,10 +350,11 @@ func (th *threader) refresh(ctx context.Context) error {
 }
 
 // refreshThread recomputes one thread's summary from its messages.
-func refreshThread(ctx context.Context, tx *sql.Tx, id int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT message_id, coalesce(sent_at, received_at), kind, subject, from_name,
-		from_addr, reply_to, to_addrs, bounced, outgoing, answered, body FROM message WHERE thread_id = ?
-		ORDER BY coalesce(sent_at, received_at), id`, id)
+func (th *threader) refreshThread(ctx context.Context, id int64) error {
+	// The start of each text is enough for the snippet.
+	rows, err := th.query(ctx, `SELECT message_id, coalesce(sent_at, received_at), kind, subject, from_name,
+		from_addr, reply_to, to_addrs, bounced, outgoing, answered, substr(body, 1, 2000) FROM message
+		WHERE thread_id = ? ORDER BY coalesce(sent_at, received_at), id`, id)
 	if err != nil {
 		return err
 	}
@@ -338,11 +383,11 @@ func refreshThread(ctx context.Context, tx *sql.Tx, id int64) error {
 		return err
 	}
 	if len(msgs) == 0 {
-		_, err := tx.ExecContext(ctx, `DELETE FROM thread WHERE id = ?`, id)
+		_, err := th.exec(ctx, `DELETE FROM thread WHERE id = ?`, id)
 		return err
 	}
 	s := summarize(msgs)
-	_, err = tx.ExecContext(ctx, `UPDATE thread SET subject = ?, subject_key = ?, customer = ?, customer_name = ?,
+	_, err = th.exec(ctx, `UPDATE thread SET subject = ?, subject_key = ?, customer = ?, customer_name = ?,
 		started_at = ?, last_at = ?, messages = ?, snippet = ?, waiting_since = ?, first_response = ?, automatic = ?
 		WHERE id = ?`, s.subject, subjectKey(s.subject), s.customer, s.customerName, msgs[0].at, msgs[len(msgs)-1].at,
 		len(msgs), s.snippet, s.waitingSince, s.firstResponse, s.automatic, id)
