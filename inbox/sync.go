@@ -18,8 +18,14 @@ import (
 // stopped), then older mail behind it, flag changes (with CONDSTORE where
 // the server has it) and expunged messages.
 
-// batchSize is how many messages one FETCH and one transaction take.
-const batchSize = 200
+// batchSize is how many messages the first FETCH and transaction of a
+// folder take, so that the newest mail shows at once; laterBatch is how
+// many the next ones take: fewer, bigger transactions cost less (each
+// commit, index flush and thread refresh has its price).
+const (
+	batchSize  = 200
+	laterBatch = 1000
+)
 
 // FolderReport is what one sync did to one folder.
 type FolderReport struct {
@@ -169,13 +175,17 @@ func (s *Syncer) SyncFolder(ctx context.Context, name, role string, opts SyncOpt
 	// one is stored: the server and the database work at the same time
 	// instead of taking turns.
 	var pending <-chan *fetched
+	inFlight := 0
 	next := func() {
 		if len(uids) == 0 || ctx.Err() != nil {
-			pending = nil
+			pending, inFlight = nil, 0
 			return
 		}
 		n := min(batchSize, len(uids))
-		pending = s.fetchAhead(uids[:n])
+		if rep.New > 0 || pending != nil {
+			n = min(laterBatch, len(uids)) // the newest are in: bigger batches, fewer commits
+		}
+		pending, inFlight = s.fetchAhead(uids[:n]), n
 		uids = uids[n:]
 	}
 	next()
@@ -194,7 +204,7 @@ func (s *Syncer) SyncFolder(ctx context.Context, name, role string, opts SyncOpt
 		}
 		rep.New += stored
 		if opts.Progress != nil {
-			opts.Progress(name, rep.New, rep.New+len(uids)+batchSize*btoi(pending != nil))
+			opts.Progress(name, rep.New, rep.New+len(uids)+inFlight)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -249,13 +259,6 @@ type fetched struct {
 	msgs   []*imapclient.FetchMessageBuffer
 	parsed []*Parsed
 	err    error
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // fetchAhead fetches and parses a batch on its own goroutine: whole

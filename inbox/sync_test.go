@@ -241,7 +241,7 @@ func TestUIDValidityChange(t *testing.T) {
 // next run finishes without duplicates.
 func TestDroppedConnectionResumes(t *testing.T) {
 	srv := inboxtest.StartIMAP(t, inboxtest.Plain, nil)
-	for i := 1; i <= 700; i++ {
+	for i := 1; i <= 2500; i++ {
 		deliver(t, srv, "INBOX", i)
 	}
 	db := mailDB(t)
@@ -256,14 +256,14 @@ func TestDroppedConnectionResumes(t *testing.T) {
 		t.Fatal("the sync went on after its connection closed")
 	}
 	stored := countRows(t, db, `SELECT count(*) FROM message`)
-	if stored < 200 || stored >= 700 {
+	if stored < 200 || stored >= 2500 {
 		t.Fatalf("%d stored when the connection dropped", stored)
 	}
 	r := report(t, syncOnce(t, db, srv, SyncOptions{}), "INBOX")
-	if r.New != 700-stored || !r.Complete {
+	if r.New != 2500-stored || !r.Complete {
 		t.Errorf("resumed: %+v after %d", r, stored)
 	}
-	if n := countRows(t, db, `SELECT count(DISTINCT uid) FROM message`); n != 700 {
-		t.Errorf("%d distinct, want 700", n)
+	if n := countRows(t, db, `SELECT count(DISTINCT uid) FROM message`); n != 2500 {
+		t.Errorf("%d distinct, want 2500", n)
 	}
 }
