@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Storing one message: parse it, keep what is read and searched, and place
@@ -29,11 +33,11 @@ type stored_ struct {
 
 // storer holds the statements of one transaction's stores.
 type storer struct {
-	shop              string
-	ids, ins, att, pl *sql.Stmt
-	th                *threader
-	tx                *sql.Tx
-	stored            []int64 // to index (see finish)
+	shop         string
+	ins, att, pl *sql.Stmt
+	th           *threader
+	tx           *sql.Tx
+	stored       []int64 // to index (see finish)
 }
 
 func newStorer(ctx context.Context, tx *sql.Tx, shopAddr string) (*storer, error) {
@@ -47,11 +51,10 @@ func newStorer(ctx context.Context, tx *sql.Tx, shopAddr string) (*storer, error
 		s, err = tx.PrepareContext(ctx, q)
 		return s
 	}
-	st.ids = prep(`SELECT max(id) FROM message WHERE id >= ? AND id < ?`)
 	st.ins = prep(`INSERT INTO message(id, folder_id, uid, message_id, in_reply_to, refs, subject,
 		from_name, from_addr, reply_to, to_addrs, cc_addrs, sent_at, received_at, size, seen, answered, flagged,
-		kind, outgoing, body, from_html, problems, modseq, bounced)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		kind, outgoing, body, from_html, problems, modseq, bounced, thread_id)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(folder_id, uid) DO NOTHING`)
 	st.att = prep(`INSERT OR REPLACE INTO attachment(message_id, part, name, type, size, content_id, inline)
 		VALUES(?, ?, ?, ?, ?, ?, ?)`)
@@ -66,7 +69,7 @@ func newStorer(ctx context.Context, tx *sql.Tx, shopAddr string) (*storer, error
 
 func (st *storer) close() {
 	st.th.close()
-	for _, s := range []*sql.Stmt{st.ids, st.ins, st.att, st.pl} {
+	for _, s := range []*sql.Stmt{st.ins, st.att, st.pl} {
 		if s != nil {
 			s.Close()
 		}
@@ -131,15 +134,28 @@ func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
 		st.th.touch(thread)
 	}
 	replyTo, to, bounced := addrs(p.ReplyTo), addrs(p.To), strings.Join(p.BouncedAddrs, " ")
-	id, err := messageID(ctx, st.ids, at)
+	// The thread first, so that the message is written once, with it. (If
+	// the message turns out to be stored already, a thread made for it
+	// stays empty and the refresh removes it.)
+	thread, err := st.th.place(ctx, threadMsg{own: p.MessageID != "", keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
+		subjectKey: subjectKey(p.Subject), customer: customerOf(kind, outgoing, p.From.Addr, replyTo, to, bounced),
+		at: at, orders: orderRefs(p.Subject, p.Text)})
 	if err != nil {
 		return false, err
 	}
-	res, err := st.ins.ExecContext(ctx, id, m.folder, m.uid, p.MessageID, strings.Join(p.InReplyTo, " "),
-		strings.Join(p.References, " "), p.Subject, p.From.Name, p.From.Addr, replyTo, to,
-		addrs(p.Cc), sentAt, received, m.size,
-		hasFlag(m.flags, imap.FlagSeen), hasFlag(m.flags, imap.FlagAnswered), hasFlag(m.flags, imap.FlagFlagged),
-		kind, outgoing, p.Text, p.FromHTML, strings.Join(p.Problems, "\n"), int64(m.modSeq), bounced)
+	var res sql.Result
+	for try := 0; ; try++ {
+		res, err = st.ins.ExecContext(ctx, messageID(at, try), m.folder, m.uid, p.MessageID, strings.Join(p.InReplyTo, " "),
+			strings.Join(p.References, " "), p.Subject, p.From.Name, p.From.Addr, replyTo, to,
+			addrs(p.Cc), sentAt, received, m.size,
+			hasFlag(m.flags, imap.FlagSeen), hasFlag(m.flags, imap.FlagAnswered), hasFlag(m.flags, imap.FlagFlagged),
+			kind, outgoing, p.Text, p.FromHTML, strings.Join(p.Problems, "\n"), int64(m.modSeq), bounced, thread)
+		var se *sqlite.Error
+		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+			continue // that id is taken: another message of the same second
+		}
+		break
+	}
 	if err != nil {
 		return false, err
 	}
@@ -153,36 +169,22 @@ func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
 			return false, err
 		}
 	}
-	err = st.th.place(ctx, threadMsg{id: rowID, own: p.MessageID != "", keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
-		subjectKey: subjectKey(p.Subject), customer: customerOf(kind, outgoing, p.From.Addr, replyTo, to, bounced),
-		at: at, orders: orderRefs(p.Subject, p.Text)})
-	return err == nil, err
+	return true, nil
 }
 
-// idsPerSecond is how many messages dated the same second get ids in
-// order; more (a flood with one fixed Date) get the next free id.
+// idsPerSecond is how many ids a second of dates has.
 const idsPerSecond = 1 << 16
 
 // messageID picks the id of a new message: its date in seconds times
-// idsPerSecond, plus the number of messages of that same second before it.
-// Ids then run in date order, and the search index, which walks ids, gives
-// the newest matches first (see the schema's search step). nil: SQLite's
-// next free id.
-func messageID(ctx context.Context, maxInRange *sql.Stmt, at string) (any, error) {
+// idsPerSecond, plus a number drawn at random for messages of the same
+// second (a taken one is drawn again, see store). Ids then run in date
+// order, and the search index, which walks ids, gives the newest matches
+// first (see the schema's search step). After many draws, or for a date
+// before 1970, nil: SQLite's next free id.
+func messageID(at string, try int) any {
 	t, err := time.Parse(time.RFC3339, at)
-	if err != nil || t.Unix() < 0 {
-		return nil, nil
+	if err != nil || t.Unix() < 0 || try >= 16 {
+		return nil
 	}
-	base := t.Unix() * idsPerSecond
-	var last sql.NullInt64
-	if err := maxInRange.QueryRowContext(ctx, base, base+idsPerSecond).Scan(&last); err != nil {
-		return nil, err
-	}
-	switch {
-	case !last.Valid:
-		return base, nil
-	case last.Int64+1 < base+idsPerSecond:
-		return last.Int64 + 1, nil
-	}
-	return nil, nil
+	return t.Unix()*idsPerSecond + rand.Int64N(idsPerSecond)
 }

@@ -267,3 +267,23 @@ func TestDroppedConnectionResumes(t *testing.T) {
 		t.Errorf("%d distinct, want 2500", n)
 	}
 }
+
+// Many messages with the same Date (a mail merge, a flood): every one is
+// stored, with an id of its second, so that search still lists by date.
+func TestManyMessagesOfOneSecond(t *testing.T) {
+	srv := inboxtest.StartIMAP(t, inboxtest.Plain, nil)
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	for i := range 600 {
+		raw := fmt.Sprintf("From: c%d@example.com\r\nSubject: x\r\nMessage-ID: <same%d@example.com>\r\n"+
+			"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n\r\nhola\r\n", i, i)
+		if _, err := srv.User.Append("INBOX", bytes.NewReader([]byte(raw)), &imap.AppendOptions{Time: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := mailDB(t)
+	syncOnce(t, db, srv, SyncOptions{})
+	base := at.Unix() * idsPerSecond
+	if n := countRows(t, db, `SELECT count(*) FROM message WHERE id >= ? AND id < ?`, base, base+idsPerSecond); n != 600 {
+		t.Errorf("%d of 600 messages have an id of their second", n)
+	}
+}

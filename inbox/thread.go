@@ -123,9 +123,9 @@ func (th *threader) close() {
 	clear(th.stmts)
 }
 
-// place puts a stored message in its thread, creating or merging threads
-// as needed.
-func (th *threader) place(ctx context.Context, m threadMsg) error {
+// place finds a message's thread, creating or merging threads as needed,
+// and returns it; a message already stored (m.id set) is moved into it.
+func (th *threader) place(ctx context.Context, m threadMsg) (int64, error) {
 	// Its own Message-ID ties it to its thread whoever wrote it (a reply
 	// stored before it named it). What it references ties it only to a
 	// conversation with the same customer: every customer who answers the
@@ -136,13 +136,13 @@ func (th *threader) place(ctx context.Context, m threadMsg) error {
 	if m.own && len(m.keys) > 0 {
 		var err error
 		if ids, err = th.threadsOf(ctx, m.keys[:1], ""); err != nil {
-			return err
+			return 0, err
 		}
 		refs = m.keys[1:]
 	}
 	more, err := th.threadsOf(ctx, refs, m.customer)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, id := range more {
 		if !slices.Contains(ids, id) {
@@ -156,14 +156,14 @@ func (th *threader) place(ctx context.Context, m threadMsg) error {
 		q, err := th.stmt(ctx, `SELECT id FROM thread WHERE subject_key = ? AND customer = ?
 			AND last_at >= ? AND started_at <= ? ORDER BY last_at DESC LIMIT 1`)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		err = q.QueryRowContext(ctx, m.subjectKey, m.customer,
 			storedTime(at.Add(-fallbackWindow)), storedTime(at.Add(fallbackWindow))).Scan(&id)
 		if err == nil {
 			ids = append(ids, id)
 		} else if err != sql.ErrNoRows {
-			return err
+			return 0, err
 		}
 	}
 	var id int64
@@ -172,28 +172,32 @@ func (th *threader) place(ctx context.Context, m threadMsg) error {
 		res, err := th.exec(ctx, `INSERT INTO thread(subject_key, customer, started_at, last_at)
 			VALUES(?, ?, ?, ?)`, m.subjectKey, m.customer, m.at, m.at)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		id, _ = res.LastInsertId()
 	default:
 		id = ids[0]
 		if err := th.merge(ctx, id, ids[1:]); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	th.touched[id] = true
 	for _, k := range m.keys {
 		if _, err := th.exec(ctx, `INSERT OR IGNORE INTO thread_key(key, thread_id) VALUES(?, ?)`, k, id); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	for _, n := range m.orders {
 		if _, err := th.exec(ctx, `INSERT OR IGNORE INTO thread_order(number, thread_id) VALUES(?, ?)`, n, id); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	_, err = th.exec(ctx, `UPDATE message SET thread_id = ? WHERE id = ?`, id, m.id)
-	return err
+	if m.id != 0 {
+		if _, err := th.exec(ctx, `UPDATE message SET thread_id = ? WHERE id = ?`, id, m.id); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 // threadsOf lists the threads holding any of the keys, oldest thread
@@ -320,7 +324,7 @@ func placeUnthreaded(ctx context.Context, db *sql.DB) error {
 	th := newThreader(tx)
 	defer th.close()
 	for _, m := range todo {
-		if err := th.place(ctx, m); err != nil {
+		if _, err := th.place(ctx, m); err != nil {
 			return err
 		}
 	}
