@@ -21,16 +21,16 @@ func (w *Window) startMail(ctx context.Context) <-chan struct{} {
 		close(done)
 		return done
 	}
-	m := &shop.Mailbox{DB: w.db, Account: acct, Secrets: &inbox.Secrets{},
-		OnStatus: func(s inbox.Status) {
-			fyne.Do(func() { w.showMail(s, acct.IMAP) })
-			if w.onMail != nil {
-				w.onMail(s)
-			}
-		},
-		OnChange: func() { fyne.Do(w.customers.reload) }}
 	go func() {
 		defer close(done)
+		m := &shop.Mailbox{DB: w.db, Account: acct, Secrets: &inbox.Secrets{},
+			OnStatus: func(s inbox.Status) {
+				fyne.Do(func() { w.showMail(s, acct.IMAP) })
+				if w.onMail != nil {
+					w.onMail(s)
+				}
+			},
+			OnChange: func() { fyne.Do(w.customers.reload) }}
 		m.Run(ctx)
 	}()
 	return done
