@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -546,3 +547,61 @@ func (s *Sender) closeIMAP() {
 // IMAPError is why the last Send or SendDue could not file its replies on
 // the server, if it could not.
 func (s *Sender) IMAPError() error { return s.imapErr }
+
+// ReplyEdit is what the owner changes in a reply not yet sent: its text
+// (the signature and the quote are written again under it) and where it
+// goes (an address the server refused).
+type ReplyEdit struct {
+	Text string   // "": unchanged
+	To   *Address // nil: unchanged
+	// The same as when the reply was written.
+	Signature, Lang string
+	Loc             *time.Location
+}
+
+// EditReply changes a reply that has not gone (queued, failed, uncertain)
+// and queues it again: a failed one to go at once, a scheduled one at its
+// time. Nothing is lost: the reply keeps its Message-ID.
+func EditReply(ctx context.Context, db *sql.DB, id int64, e ReplyEdit) (*Outgoing, error) {
+	o, err := scanOutbox(db.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoMessage
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.state != "queued" && o.state != "failed" && o.state != "uncertain" {
+		return nil, fmt.Errorf("reply %d is %s: %w", id, o.state, ErrNotSendable)
+	}
+	text, body := o.text, o.body
+	if t := strings.TrimSpace(strings.ReplaceAll(e.Text, "\r\n", "\n")); t != "" {
+		orig, err := MessageByID(ctx, db, o.answers)
+		if errors.Is(err, ErrNoMessage) {
+			orig = &Message{} // the original is gone from the mailbox: no quote
+		} else if err != nil {
+			return nil, err
+		}
+		text, body = t, replyBody(t, ReplyOptions{Signature: e.Signature, Lang: e.Lang, Loc: e.Loc}, orig)
+	}
+	to := Address{Name: o.toName, Addr: o.toAddr}
+	if e.To != nil {
+		to = *e.To
+		to.Addr = strings.TrimSpace(to.Addr)
+	}
+	now := time.Now()
+	sendAt := o.sendAt
+	if o.state != "queued" || sendAt.Before(now) {
+		sendAt = now
+	}
+	res, err := db.ExecContext(ctx, `UPDATE outbox SET text = ?, body = ?, to_name = ?, to_addr = ?, state = 'queued',
+		permanent = 0, error = '', error_code = '', next_try = NULL, send_at = ?, date = ?, updated_at = ?
+		WHERE id = ? AND state = ?`, text, body, to.Name, to.Addr, storedTime(sendAt), storedTime(sendAt),
+		storedTime(now), id, o.state)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, fmt.Errorf("reply %d: %w", id, ErrNotSendable) // a sender took it meanwhile
+	}
+	return LoadOutgoing(ctx, db, id)
+}

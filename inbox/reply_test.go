@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -281,5 +282,45 @@ func TestReplyNeedsText(t *testing.T) {
 	orig, _ := MessageByID(context.Background(), rs.db, "a1@example.com")
 	if _, err := Reply(context.Background(), rs.db, rs.acct, orig, ReplyOptions{Text: " \n "}); err != ErrEmptyReply {
 		t.Errorf("empty reply: %v", err)
+	}
+}
+
+// A refused reply is corrected (its address, its text) and sent: same
+// Message-ID, the new text with signature and quote, to the new address.
+func TestEditRefusedReply(t *testing.T) {
+	rs := newReplyShop(t)
+	rs.smtp.Refuse(func(rcpt string) error {
+		if rcpt == "ana@example.com" {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+		}
+		return nil
+	})
+	s := rs.sender(t, true)
+	o, _ := s.Send(context.Background(), rs.reply(t, "Primera versión", time.Time{}).ID)
+	if o.State != "failed" || !o.Permanent {
+		t.Fatalf("refused: %+v", o)
+	}
+	edited, err := EditReply(context.Background(), rs.db, o.ID, ReplyEdit{Text: "Segunda versión",
+		To: &Address{Name: "Ana", Addr: "ana.perez@empresa.example"}, Signature: "Lola", Lang: "es", Loc: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.State != "queued" || edited.Text != "Segunda versión" || edited.To.Addr != "ana.perez@empresa.example" ||
+		edited.MessageID != o.MessageID || edited.Error != "" {
+		t.Fatalf("edited: %+v", edited)
+	}
+	rs.now = time.Now().Add(time.Minute)
+	done, err := s.SendDue(context.Background())
+	if err != nil || len(done) != 1 || done[0].State != "sent" {
+		t.Fatalf("sent after the edit: %+v %v", done, err)
+	}
+	got := rs.smtp.Messages()
+	p := ParseMessage(got[len(got)-1].Data)
+	if got[len(got)-1].To[0] != "ana.perez@empresa.example" || !strings.HasPrefix(p.Text, "Segunda versión\n\n--\nLola") ||
+		!strings.Contains(p.Text, "> ¿tenéis la talla M?") || p.MessageID != o.MessageID {
+		t.Errorf("sent: to %v, text %q, id %q", got[len(got)-1].To, p.Text, p.MessageID)
+	}
+	if _, err := EditReply(context.Background(), rs.db, o.ID, ReplyEdit{Text: "Tarde"}); !errors.Is(err, ErrNotSendable) {
+		t.Errorf("editing a sent reply: %v", err)
 	}
 }
