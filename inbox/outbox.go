@@ -253,15 +253,18 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 	// The claim's time is the wall clock's, whatever clock the sender
 	// plans with: it tells other processes that this one is at it.
-	res, err := s.DB.ExecContext(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
-		WHERE id = ? AND state IN ('queued', 'failed')`, storedTime(time.Now()), o.id)
+	// The message is built from the row as the claim leaves it, not as it
+	// was read before: an edit made in between (EditReply) is what goes.
+	claimed, err := scanOutbox(s.DB.QueryRowContext(ctx, `UPDATE outbox SET state = 'sending',
+		attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('queued', 'failed')
+		RETURNING `+outboxColumns, storedTime(time.Now()), o.id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("reply %d: %w", o.id, ErrNotSendable) // another sender took it
+	}
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("reply %d: %w", o.id, ErrNotSendable) // another sender took it
-	}
-	o.attempts++
+	*o = *claimed
 	// From here on the row must not stay "sending": a cancelled context
 	// would leave it looking interrupted.
 	record := context.WithoutCancel(ctx)
@@ -370,9 +373,13 @@ func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', error_code = '', sent_at = ?, updated_at = ?
-		WHERE id = ? AND state IN ('sending', 'uncertain')`, storedTime(now), storedTime(now), o.id); err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', error_code = '', sent_at = ?, updated_at = ?
+		WHERE id = ? AND state IN ('sending', 'uncertain')`, storedTime(now), storedTime(now), o.id)
+	if err != nil {
 		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("reply %d was sent but its row changed meanwhile: %w", o.id, ErrNotSendable)
 	}
 	folder, err := sentFolderRow(ctx, tx)
 	if err != nil {

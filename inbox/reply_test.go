@@ -324,3 +324,24 @@ func TestEditRefusedReply(t *testing.T) {
 		t.Errorf("editing a sent reply: %v", err)
 	}
 }
+
+// An edit that lands between a sender reading a reply and claiming it is
+// what goes out, not the text read before.
+func TestEditBetweenReadAndClaimIsSent(t *testing.T) {
+	rs := newReplyShop(t)
+	o := rs.reply(t, "Texto viejo", time.Time{})
+	row, err := scanOutbox(rs.db.QueryRow(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, o.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EditReply(context.Background(), rs.db, o.ID, ReplyEdit{Text: "Texto nuevo", Signature: "Lola"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.sender(t, false).deliver(context.Background(), row); err != nil {
+		t.Fatal(err)
+	}
+	got := rs.smtp.Messages()
+	if len(got) != 1 || !strings.HasPrefix(ParseMessage(got[0].Data).Text, "Texto nuevo") {
+		t.Errorf("sent %+v", got)
+	}
+}
