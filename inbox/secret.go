@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -50,6 +51,11 @@ type Secrets struct {
 	Getenv  func(string) string                // nil: os.Getenv
 	Prompt  func(label string) (string, error) // nil: no terminal to ask on
 	Timeout time.Duration                      // for each keyring call; 0: 3 s
+
+	// What was found once is kept for the run: a password typed on the
+	// terminal is asked for once, not again for the Sent copy of a reply.
+	mu    sync.Mutex
+	known map[string]string
 }
 
 func (s *Secrets) keyring() Keyring {
@@ -109,16 +115,33 @@ func (s *Secrets) Password(ep Endpoint, label string) (pw, source string, err er
 	if kerr == nil && stored != "" {
 		return stored, FromKeyring, nil
 	}
+	s.mu.Lock()
+	typed, ok := s.known[keyringUser(ep)]
+	s.mu.Unlock()
+	if ok {
+		return typed, FromPrompt, nil
+	}
 	if s.Prompt != nil {
 		pw, err := s.Prompt(label)
 		if err != nil {
 			return "", "", fmt.Errorf("%s: %w", label, err)
 		}
 		if pw != "" {
+			s.remember(ep, pw)
 			return pw, FromPrompt, nil
 		}
 	}
 	return "", "", fmt.Errorf("%w for %s (keyring: %v; %s not set)", ErrNoPassword, ep, kerrText(kerr), EnvVar(ep))
+}
+
+// remember keeps a password typed for an endpoint for the rest of the run.
+func (s *Secrets) remember(ep Endpoint, pw string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.known == nil {
+		s.known = map[string]string{}
+	}
+	s.known[keyringUser(ep)] = pw
 }
 
 func kerrText(err error) string {

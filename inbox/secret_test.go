@@ -73,6 +73,10 @@ func TestPasswordSources(t *testing.T) {
 	if pw, src, _ := s.Password(smtpEP, "SMTP"); pw != "tecleada" || src != FromPrompt {
 		t.Errorf("SMTP has its own entry: %q %q", pw, src)
 	}
+	// Typed once per run: asking again for SMTP does not prompt again.
+	if pw, _, _ := s.Password(smtpEP, "SMTP"); pw != "tecleada" || asked != 2 {
+		t.Errorf("SMTP again: %q, asked %d times, want 2", pw, asked)
+	}
 	// The environment wins.
 	env["MOSTRADOR_IMAP_PASSWORD"] = "del entorno"
 	if pw, src, _ := s.Password(imapEP, "IMAP"); pw != "del entorno" || src != FromEnv {
