@@ -153,6 +153,27 @@ type Sender struct {
 	imapDone bool
 }
 
+// NewSender is a Sender for the account, dialling with its trusted
+// certificates and the passwords secrets finds (asked for once a run).
+func NewSender(db *sql.DB, acct *Account, secrets *Secrets) *Sender {
+	dialer := &Dialer{Trusted: acct.Trusted}
+	return &Sender{DB: db, Account: acct,
+		SMTP: func(context.Context) (*gomail.Client, error) {
+			pw, _, err := secrets.Password(acct.SMTP, "SMTP")
+			if err != nil {
+				return nil, err
+			}
+			return dialer.SMTPClient(acct.SMTP, pw)
+		},
+		IMAP: func(context.Context) (*imapclient.Client, error) {
+			pw, _, err := secrets.Password(acct.IMAP, "IMAP")
+			if err != nil {
+				return nil, err
+			}
+			return dialer.DialIMAP(acct.IMAP, pw, nil)
+		}}
+}
+
 func (s *Sender) now() time.Time {
 	if s.Now != nil {
 		return s.Now()

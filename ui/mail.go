@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"fyne.io/fyne/v2"
 
@@ -57,8 +56,7 @@ func (w *Window) mailText(s inbox.Status, ep inbox.Endpoint) string {
 	why := ""
 	var ce *inbox.ConnError
 	if errors.As(s.Err, &ce) {
-		why = w.tf(ce.Code, map[string]any{"Server": strings.ToUpper(ce.Server), "Addr": ce.Addr, "Host": ep.Host,
-			"User": ep.User, "Fingerprint": ce.Fingerprint})
+		why = shop.ConnWords(w.opts.Lang, ep, ce)
 	} else if s.Err != nil {
 		why = s.Err.Error()
 	}

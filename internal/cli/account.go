@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"mostrador/inbox"
+	"mostrador/internal/shop"
 )
 
 // accountCmd sets up the shop's mailbox, or shows and tests it:
@@ -98,7 +99,7 @@ func (c *cli) accountCmd(args []string) int {
 
 	report := accountReport{From: next.From(), IMAP: imapReport{URL: next.IMAP.String()},
 		SMTP: smtpReport{URL: next.SMTP.String()}}
-	secrets := &inbox.Secrets{Prompt: c.askPassword}
+	secrets := c.passwords()
 	dialer := &inbox.Dialer{Trusted: next.Trusted}
 	imapPass, imapSrc, imapErr := secrets.Password(next.IMAP, "IMAP")
 	if imapErr == nil {
@@ -227,12 +228,7 @@ func (c *cli) connProblem(ep inbox.Endpoint, err error) string {
 	if !errors.As(err, &ce) {
 		return err.Error()
 	}
-	data := map[string]any{"Server": strings.ToUpper(ce.Server), "Addr": ce.Addr, "Host": ep.Host, "User": ep.User,
-		"Fingerprint": ce.Fingerprint, "Err": ""}
-	if ce.Err != nil {
-		data["Err"] = ce.Err.Error()
-	}
-	return c.t(ce.Code, data)
+	return shop.ConnWords(c.lang, ep, ce)
 }
 
 // askPassword asks on the terminal, without echo; with no terminal there

@@ -58,6 +58,7 @@ type cli struct {
 	stdout    io.Writer
 	stderr    io.Writer
 	acct      *inbox.Account // the mail account, once loaded (for plain-words errors)
+	secrets   *inbox.Secrets // the passwords of this run: typed once, see passwords
 }
 
 func (c *cli) t(key string, data map[string]any) string { return assets.Translate(c.lang, key, data) }
@@ -73,6 +74,15 @@ func (c *cli) fail(msg string) int {
 
 // errorf is fail with a message from the translations.
 func (c *cli) errorf(key string, data map[string]any) int { return c.fail(c.t(key, data)) }
+
+// passwords finds the account's passwords for this run: the environment,
+// the keyring, else asked once on the terminal.
+func (c *cli) passwords() *inbox.Secrets {
+	if c.secrets == nil {
+		c.secrets = &inbox.Secrets{Prompt: c.askPassword}
+	}
+	return c.secrets
+}
 
 // dbError reports that the shop's database could not be opened, read or
 // written.

@@ -11,9 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
-	gomail "github.com/wneessen/go-mail"
-
 	"mostrador/inbox"
 	"mostrador/internal/shop"
 )
@@ -55,14 +52,10 @@ func (c *cli) replyCmd(args []string) int {
 		}
 	}
 	ctx := context.Background()
-	acct, err := inbox.LoadAccount(ctx, db)
-	if errors.Is(err, inbox.ErrNoAccount) {
-		return c.errorf("cli.noAccount", nil)
+	acct, code := c.account(ctx, db)
+	if acct == nil {
+		return code
 	}
-	if err != nil {
-		return c.dbError(err)
-	}
-	c.acct = acct
 	orig, err := inbox.MessageByID(ctx, db, *to)
 	if errors.Is(err, inbox.ErrNoMessage) {
 		return c.errorf("cli.noMessage", map[string]any{"ID": *to})
@@ -124,25 +117,23 @@ func (c *cli) fillSaved(ctx context.Context, db *sql.DB, name, email string) (st
 	return text, exitOK
 }
 
+// account loads the mail account (and keeps it for plain-words errors);
+// without one, it says how to set it up.
+func (c *cli) account(ctx context.Context, db *sql.DB) (*inbox.Account, int) {
+	acct, err := inbox.LoadAccount(ctx, db)
+	if errors.Is(err, inbox.ErrNoAccount) {
+		return nil, c.errorf("cli.noAccount", nil)
+	}
+	if err != nil {
+		return nil, c.dbError(err)
+	}
+	c.acct = acct
+	return acct, exitOK
+}
+
 // sender sends with the account's passwords; IMAP is only for filing.
 func (c *cli) sender(db *sql.DB, acct *inbox.Account) *inbox.Sender {
-	secrets := &inbox.Secrets{Prompt: c.askPassword}
-	dialer := &inbox.Dialer{Trusted: acct.Trusted}
-	return &inbox.Sender{DB: db, Account: acct,
-		SMTP: func(context.Context) (*gomail.Client, error) {
-			pw, _, err := secrets.Password(acct.SMTP, "SMTP")
-			if err != nil {
-				return nil, err
-			}
-			return dialer.SMTPClient(acct.SMTP, pw)
-		},
-		IMAP: func(context.Context) (*imapclient.Client, error) {
-			pw, _, err := secrets.Password(acct.IMAP, "IMAP")
-			if err != nil {
-				return nil, err
-			}
-			return dialer.DialIMAP(acct.IMAP, pw, nil)
-		}}
+	return inbox.NewSender(db, acct, c.passwords())
 }
 
 func (c *cli) printReply(o *inbox.Outgoing, asJSON bool, filing string) int {

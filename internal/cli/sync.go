@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,14 +31,11 @@ func (c *cli) syncCmd(args []string) int {
 	defer db.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	acct, err := inbox.LoadAccount(ctx, db)
-	if errors.Is(err, inbox.ErrNoAccount) {
-		return c.errorf("cli.noAccount", nil)
+	acct, code := c.account(ctx, db)
+	if acct == nil {
+		return code
 	}
-	if err != nil {
-		return c.dbError(err)
-	}
-	pw, _, err := (&inbox.Secrets{Prompt: c.askPassword}).Password(acct.IMAP, "IMAP")
+	pw, _, err := c.passwords().Password(acct.IMAP, "IMAP")
 	if err != nil {
 		return c.fail(c.connProblem(acct.IMAP, err))
 	}

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/emersion/go-imap/v2/imapclient"
-	gomail "github.com/wneessen/go-mail"
 
 	"mostrador/inbox"
 )
@@ -46,15 +45,7 @@ func (m *Mailbox) Run(ctx context.Context) error {
 	if _, err := inbox.RecoverInterrupted(ctx, m.DB); err != nil {
 		return err
 	}
-	sender := &inbox.Sender{DB: m.DB, Account: acct,
-		SMTP: func(context.Context) (*gomail.Client, error) {
-			pw, _, err := m.Secrets.Password(acct.SMTP, "SMTP")
-			if err != nil {
-				return nil, err
-			}
-			return dialer.SMTPClient(acct.SMTP, pw)
-		},
-		IMAP: func(context.Context) (*imapclient.Client, error) { return dialer.DialIMAP(acct.IMAP, pw, nil) }}
+	sender := inbox.NewSender(m.DB, acct, m.Secrets)
 	w := &inbox.Watcher{DB: m.DB, ShopAddr: acct.FromAddr, Addr: acct.IMAP.Addr(), OnStatus: m.OnStatus,
 		Connect: func(_ context.Context, o *imapclient.Options) (*imapclient.Client, error) {
 			return dialer.DialIMAP(acct.IMAP, pw, o)
