@@ -296,27 +296,16 @@ type apptSniffed struct {
 // orders.
 func sniffAppointments(src rowSource, want string, forced dateOrder) (*apptSniffed, error) {
 	sn := &apptSniffed{order: forced}
-	titleRows := 0
-	for {
-		row, fields, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	var err error
+	sn.layout, err = findHeader(src, func(fields []string, row int) *apptLayout {
+		l := detectApptLayout(fields, want)
+		if l != nil {
+			l.header, l.headerRow = fields, row
 		}
-		if err != nil {
-			return nil, err
-		}
-		if blankRow(fields) {
-			continue
-		}
-		if l := detectApptLayout(fields, want); l != nil {
-			l.header = append([]string(nil), fields...)
-			l.headerRow = row
-			sn.layout = l
-			break
-		}
-		if titleRows++; titleRows >= maxTitleRows {
-			break
-		}
+		return l
+	})
+	if err != nil {
+		return nil, err
 	}
 	if sn.layout == nil {
 		code := "import.notAppointments"

@@ -21,27 +21,16 @@ type sniffed struct {
 // settled, which in most files is within the first rows.
 func sniff(src rowSource, want string, forced dateOrder) (*sniffed, error) {
 	sn := &sniffed{}
-	var titleRows int
-	for {
-		row, fields, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	var err error
+	sn.layout, err = findHeader(src, func(fields []string, row int) *layout {
+		l := detectLayout(fields, want)
+		if l != nil {
+			l.header, l.headerRow = fields, row
 		}
-		if err != nil {
-			return nil, err
-		}
-		if blankRow(fields) {
-			continue
-		}
-		if l := detectLayout(fields, want); l != nil {
-			l.header = append([]string(nil), fields...)
-			l.headerRow = row
-			sn.layout = l
-			break
-		}
-		if titleRows++; titleRows >= maxTitleRows {
-			break
-		}
+		return l
+	})
+	if err != nil {
+		return nil, err
 	}
 	if sn.layout == nil {
 		code := "import.unknownFormat"
@@ -128,4 +117,29 @@ func sniff(src rowSource, want string, forced dateOrder) (*sniffed, error) {
 		sn.order, sn.ambiguousDates = orderDMY, true
 	}
 	return sn, nil
+}
+
+// findHeader reads rows until detect recognizes one as the header row
+// (given a copy of its fields and its row number), skipping blank rows and
+// up to maxTitleRows rows above it (titles, export dates). nil: none.
+func findHeader[L any](src rowSource, detect func(fields []string, row int) *L) (*L, error) {
+	titleRows := 0
+	for {
+		row, fields, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if blankRow(fields) {
+			continue
+		}
+		if l := detect(append([]string(nil), fields...), row); l != nil {
+			return l, nil
+		}
+		if titleRows++; titleRows >= maxTitleRows {
+			return nil, nil
+		}
+	}
 }
