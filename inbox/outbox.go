@@ -411,8 +411,8 @@ func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error
 		return err
 	}
 	defer st.close()
-	if _, err := st.store(ctx, stored_{folder: folder, uid: -o.id, raw: raw, received: now,
-		size: int64(len(raw)), flags: []imap.Flag{imap.FlagSeen}}); err != nil {
+	if _, err := st.store(ctx, []row{prepare(s.Account.FromAddr, stored_{folder: folder, uid: -o.id, raw: raw,
+		received: now, size: int64(len(raw)), flags: []imap.Flag{imap.FlagSeen}})}); err != nil {
 		return err
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE message SET answered = 1 WHERE message_id = ? AND message_id <> ''

@@ -94,22 +94,40 @@ func (st *storer) finish(ctx context.Context) error {
 	return st.th.refresh(ctx)
 }
 
-// store stores one message unless it is stored already, and reports
-// whether it was new. The caller calls finish before commit.
-func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
+// row is a message ready to store: its columns, and what placing it in a
+// thread needs. prepare works it out from the message alone, so that the
+// sync does it on the goroutine that fetches, not on the database's time.
+type row struct {
+	folder, uid       int64
+	p                 *Parsed
+	kind              string
+	outgoing          bool
+	at, received      string
+	sentAt            any // the Date header's time, or NULL
+	replyTo, to, cc   string
+	bounced, problems string
+	inReplyTo, refs   string
+	size, modSeq      int64
+	flags             []imap.Flag
+	thread            threadMsg
+}
+
+// prepare reads what a message's row holds; shop is the shop's address.
+func prepare(shop string, m stored_) row {
 	p := m.parsed
 	if p == nil {
 		p = ParseMessage(m.raw)
 	}
-	kind := messageKind(p)
-	received := storedTime(m.received)
-	at := received
-	var sentAt any
+	r := row{folder: m.folder, uid: m.uid, p: p, kind: messageKind(p), received: storedTime(m.received),
+		replyTo: addrs(p.ReplyTo), to: addrs(p.To), cc: addrs(p.Cc), bounced: strings.Join(p.BouncedAddrs, " "),
+		problems: strings.Join(p.Problems, "\n"), inReplyTo: strings.Join(p.InReplyTo, " "),
+		refs: strings.Join(p.References, " "), size: m.size, modSeq: int64(m.modSeq), flags: m.flags}
+	r.at = r.received
 	// The shop's own mail: from its address, unless the Reply-To is
 	// someone else's (a contact form sending as the shop's mailbox on the
 	// customer's behalf).
-	outgoing := st.shop != "" && p.From.Addr == st.shop &&
-		(len(p.ReplyTo) == 0 || p.ReplyTo[0].Addr == "" || p.ReplyTo[0].Addr == st.shop)
+	r.outgoing = shop != "" && p.From.Addr == shop &&
+		(len(p.ReplyTo) == 0 || p.ReplyTo[0].Addr == "" || p.ReplyTo[0].Addr == shop)
 	// The Date header orders a conversation better than arrival: the Sent
 	// folder's copies arrive when they are filed, maybe much later. Mail
 	// that came in cannot have been written after it arrived: a sender
@@ -117,59 +135,93 @@ func (st *storer) store(ctx context.Context, m stored_) (bool, error) {
 	// question.
 	if !p.Date.IsZero() {
 		d := p.Date
-		if !outgoing && d.After(m.received) {
+		if !r.outgoing && d.After(m.received) {
 			d = m.received
-		} else if outgoing && d.After(m.received.Add(24*time.Hour)) {
+		} else if r.outgoing && d.After(m.received.Add(24*time.Hour)) {
 			d = m.received
 		}
-		at = storedTime(d)
-		sentAt = at // the column orders conversations (sent_at, else received_at)
+		r.at = storedTime(d)
+		r.sentAt = r.at // the column orders conversations (sent_at, else received_at)
 	}
-	if outgoing && p.MessageID != "" && m.uid > 0 {
-		var thread sql.NullInt64
-		err := st.pl.QueryRowContext(ctx, p.MessageID).Scan(&thread)
-		if err != nil && err != sql.ErrNoRows {
-			return false, err
+	r.thread = threadMsg{own: p.MessageID != "", keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
+		subjectKey: subjectKey(p.Subject), customer: customerOf(r.kind, r.outgoing, p.From.Addr, r.replyTo, r.to, r.bounced),
+		at: r.at, orders: orderRefs(p.Subject, p.Text)}
+	return r
+}
+
+// store stores the messages not stored yet, and says how many were new.
+// The caller calls finish before commit.
+func (st *storer) store(ctx context.Context, rows []row) (int, error) {
+	// The local copy of a reply gives way to the server's.
+	for _, r := range rows {
+		if r.outgoing && r.p.MessageID != "" && r.uid > 0 {
+			var thread sql.NullInt64
+			err := st.pl.QueryRowContext(ctx, r.p.MessageID).Scan(&thread)
+			if err != nil && err != sql.ErrNoRows {
+				return 0, err
+			}
+			st.th.touch(thread)
 		}
-		st.th.touch(thread)
 	}
-	replyTo, to, bounced := addrs(p.ReplyTo), addrs(p.To), strings.Join(p.BouncedAddrs, " ")
-	// The thread first, so that the message is written once, with it. (If
-	// the message turns out to be stored already, a thread made for it
-	// stays empty and the refresh removes it.)
-	thread, err := st.th.place(ctx, threadMsg{own: p.MessageID != "", keys: threadKeys(p.MessageID, p.InReplyTo, p.References),
-		subjectKey: subjectKey(p.Subject), customer: customerOf(kind, outgoing, p.From.Addr, replyTo, to, bounced),
-		at: at, orders: orderRefs(p.Subject, p.Text)})
+	// The threads first, so that each message is written once, with its
+	// own. (If a message turns out to be stored already, a thread made for
+	// it stays empty and the refresh removes it.)
+	msgs := make([]threadMsg, len(rows))
+	for i := range rows {
+		msgs[i] = rows[i].thread
+	}
+	threads, err := st.th.placeAll(ctx, msgs)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	var res sql.Result
-	for try := 0; ; try++ {
-		res, err = st.ins.ExecContext(ctx, messageID(at, try), m.folder, m.uid, p.MessageID, strings.Join(p.InReplyTo, " "),
-			strings.Join(p.References, " "), p.Subject, p.From.Name, p.From.Addr, replyTo, to,
-			addrs(p.Cc), sentAt, received, m.size,
-			hasFlag(m.flags, imap.FlagSeen), hasFlag(m.flags, imap.FlagAnswered), hasFlag(m.flags, imap.FlagFlagged),
-			kind, outgoing, p.Text, p.FromHTML, strings.Join(p.Problems, "\n"), int64(m.modSeq), bounced, thread)
-		var se *sqlite.Error
-		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
-			continue // that id is taken: another message of the same second
+	stored := 0
+	byThread := map[int64][]threadMessage{}
+	for i, r := range rows {
+		p := r.p
+		var res sql.Result
+		for try := 0; ; try++ {
+			res, err = st.ins.ExecContext(ctx, messageID(r.at, try), r.folder, r.uid, p.MessageID, r.inReplyTo,
+				r.refs, p.Subject, p.From.Name, p.From.Addr, r.replyTo, r.to, r.cc, r.sentAt, r.received, r.size,
+				hasFlag(r.flags, imap.FlagSeen), hasFlag(r.flags, imap.FlagAnswered), hasFlag(r.flags, imap.FlagFlagged),
+				r.kind, r.outgoing, p.Text, p.FromHTML, r.problems, r.modSeq, r.bounced, threads[i])
+			var se *sqlite.Error
+			if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+				continue // that id is taken: another message of the same second
+			}
+			break
 		}
-		break
-	}
-	if err != nil {
-		return false, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil // stored by an earlier, interrupted run
-	}
-	rowID, _ := res.LastInsertId()
-	st.stored = append(st.stored, rowID)
-	for _, a := range p.Attachments {
-		if _, err := st.att.ExecContext(ctx, rowID, a.Part, a.Name, a.Type, a.Size, a.ContentID, a.Inline); err != nil {
-			return false, err
+		if err != nil {
+			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue // stored by an earlier, interrupted run
+		}
+		stored++
+		rowID, _ := res.LastInsertId()
+		st.stored = append(st.stored, rowID)
+		byThread[threads[i]] = append(byThread[threads[i]], threadMessage{id: rowID, messageID: p.MessageID, at: r.at,
+			kind: r.kind, subject: p.Subject, fromName: p.From.Name, fromAddr: p.From.Addr,
+			body: firstChars(p.Text, summaryChars), outgoing: r.outgoing,
+			answered: hasFlag(r.flags, imap.FlagAnswered), customer: r.thread.customer})
+		for _, a := range p.Attachments {
+			if _, err := st.att.ExecContext(ctx, rowID, a.Part, a.Name, a.Type, a.Size, a.ContentID, a.Inline); err != nil {
+				return 0, err
+			}
 		}
 	}
-	return true, nil
+	return stored, st.th.insertMade(ctx, byThread)
+}
+
+// firstChars is the start of s, n characters long at most, as SQLite's
+// substr cuts it.
+func firstChars(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // idsPerSecond is how many ids a second of dates has.

@@ -185,7 +185,7 @@ func (s *Syncer) SyncFolder(ctx context.Context, name, role string, opts SyncOpt
 		if rep.New > 0 || pending != nil {
 			n = min(laterBatch, len(uids)) // the newest are in: bigger batches, fewer commits
 		}
-		pending, inFlight = s.fetchAhead(uids[:n]), n
+		pending, inFlight = s.fetchAhead(f.id, uids[:n]), n
 		uids = uids[n:]
 	}
 	next()
@@ -255,15 +255,16 @@ func (s *Syncer) missingUIDs(f *folderState) ([]imap.UID, error) {
 
 // fetched is one batch as the server sent it, parsed.
 type fetched struct {
-	uids   []imap.UID
-	msgs   []*imapclient.FetchMessageBuffer
-	parsed []*Parsed
-	err    error
+	uids []imap.UID
+	msgs []*imapclient.FetchMessageBuffer
+	rows []row
+	err  error
 }
 
 // fetchAhead fetches and parses a batch on its own goroutine: whole
 // messages up to bigMessage, bigger ones as header, structure and text.
-func (s *Syncer) fetchAhead(uids []imap.UID) <-chan *fetched {
+// The rows are ready to store in folder.
+func (s *Syncer) fetchAhead(folder int64, uids []imap.UID) <-chan *fetched {
 	out := make(chan *fetched, 1)
 	go func() {
 		b := &fetched{uids: uids}
@@ -287,19 +288,22 @@ func (s *Syncer) fetchAhead(uids []imap.UID) <-chan *fetched {
 				return
 			}
 		}
-		b.parsed = make([]*Parsed, len(b.msgs))
+		b.rows = make([]row, len(b.msgs))
 		for i, m := range b.msgs {
 			var raw []byte
 			for _, sec := range m.BodySection {
 				raw = sec.Bytes
 			}
+			var p *Parsed
 			if bp := big[m.UID]; bp != nil {
-				b.parsed[i] = ParseMessage(bp.raw)
-				b.parsed[i].Attachments = bp.attachments
+				p = ParseMessage(bp.raw)
+				p.Attachments = bp.attachments
 			} else {
-				b.parsed[i] = ParseMessage(raw)
+				p = ParseMessage(raw)
 			}
-			m.BodySection = nil // the text is in parsed; let the raw bytes go
+			m.BodySection = nil // the text is in the row; let the raw bytes go
+			b.rows[i] = prepare(s.ShopAddr, stored_{folder: folder, uid: int64(m.UID), parsed: p,
+				received: m.InternalDate, size: m.RFC822Size, flags: m.Flags, modSeq: m.ModSeq})
 		}
 	}()
 	return out
@@ -319,16 +323,9 @@ func (s *Syncer) storeBatch(ctx context.Context, f *folderState, b *fetched, ser
 		return 0, err
 	}
 	defer st.close()
-	stored := 0
-	for i, m := range b.msgs {
-		ok, err := st.store(ctx, stored_{folder: f.id, uid: int64(m.UID), parsed: b.parsed[i], received: m.InternalDate,
-			size: m.RFC822Size, flags: m.Flags, modSeq: m.ModSeq})
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			stored++
-		}
+	stored, err := st.store(ctx, b.rows)
+	if err != nil {
+		return 0, err
 	}
 	if err := st.finish(ctx); err != nil {
 		return 0, err

@@ -3,6 +3,8 @@ package inbox
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -80,6 +82,7 @@ type threader struct {
 	tx      *sql.Tx
 	touched map[int64]bool
 	stmts   map[string]*sql.Stmt // prepared once per transaction: parsing SQL costs more than running it
+	p       placed               // see placeAll
 }
 
 func newThreader(tx *sql.Tx) *threader {
@@ -121,134 +124,6 @@ func (th *threader) close() {
 		s.Close()
 	}
 	clear(th.stmts)
-}
-
-// place finds a message's thread, creating or merging threads as needed,
-// and returns it; a message already stored (m.id set) is moved into it.
-func (th *threader) place(ctx context.Context, m threadMsg) (int64, error) {
-	// Its own Message-ID ties it to its thread whoever wrote it (a reply
-	// stored before it named it). What it references ties it only to a
-	// conversation with the same customer: every customer who answers the
-	// same newsletter or Bcc'd notice references that one message, and
-	// they are as many conversations.
-	refs := m.keys
-	var ids []int64
-	if m.own && len(m.keys) > 0 {
-		var err error
-		if ids, err = th.threadsOf(ctx, m.keys[:1], ""); err != nil {
-			return 0, err
-		}
-		refs = m.keys[1:]
-	}
-	more, err := th.threadsOf(ctx, refs, m.customer)
-	if err != nil {
-		return 0, err
-	}
-	for _, id := range more {
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	if len(ids) == 0 && m.subjectKey != "" && m.customer != "" {
-		at, _ := time.Parse(time.RFC3339, m.at)
-		var id int64
-		q, err := th.stmt(ctx, `SELECT id FROM thread WHERE subject_key = ? AND customer = ?
-			AND last_at >= ? AND started_at <= ? ORDER BY last_at DESC LIMIT 1`)
-		if err != nil {
-			return 0, err
-		}
-		err = q.QueryRowContext(ctx, m.subjectKey, m.customer,
-			storedTime(at.Add(-fallbackWindow)), storedTime(at.Add(fallbackWindow))).Scan(&id)
-		if err == nil {
-			ids = append(ids, id)
-		} else if err != sql.ErrNoRows {
-			return 0, err
-		}
-	}
-	var id int64
-	switch len(ids) {
-	case 0:
-		res, err := th.exec(ctx, `INSERT INTO thread(subject_key, customer, started_at, last_at)
-			VALUES(?, ?, ?, ?)`, m.subjectKey, m.customer, m.at, m.at)
-		if err != nil {
-			return 0, err
-		}
-		id, _ = res.LastInsertId()
-	default:
-		id = ids[0]
-		if err := th.merge(ctx, id, ids[1:]); err != nil {
-			return 0, err
-		}
-	}
-	th.touched[id] = true
-	for _, k := range m.keys {
-		if _, err := th.exec(ctx, `INSERT OR IGNORE INTO thread_key(key, thread_id) VALUES(?, ?)`, k, id); err != nil {
-			return 0, err
-		}
-	}
-	for _, n := range m.orders {
-		if _, err := th.exec(ctx, `INSERT OR IGNORE INTO thread_order(number, thread_id) VALUES(?, ?)`, n, id); err != nil {
-			return 0, err
-		}
-	}
-	if m.id != 0 {
-		if _, err := th.exec(ctx, `UPDATE message SET thread_id = ? WHERE id = ?`, id, m.id); err != nil {
-			return 0, err
-		}
-	}
-	return id, nil
-}
-
-// threadsOf lists the threads holding any of the keys, oldest thread
-// first; with a customer, only the threads with that customer (or none
-// known yet). One prepared lookup per key: a statement with as many
-// placeholders as keys would be parsed anew for each message.
-func (th *threader) threadsOf(ctx context.Context, keys []string, customer string) ([]int64, error) {
-	var ids []int64
-	for _, k := range keys {
-		var id int64
-		var owner string
-		q, err := th.stmt(ctx, `SELECT k.thread_id, t.customer FROM thread_key k JOIN thread t ON t.id = k.thread_id
-			WHERE k.key = ?`)
-		if err != nil {
-			return nil, err
-		}
-		switch err := q.QueryRowContext(ctx, k).Scan(&id, &owner); {
-		case err == sql.ErrNoRows:
-			continue
-		case err != nil:
-			return nil, err
-		}
-		if customer != "" && owner != "" && owner != customer {
-			continue
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids, nil
-}
-
-// merge moves everything of the other threads into thread id.
-func (th *threader) merge(ctx context.Context, id int64, others []int64) error {
-	for _, o := range others {
-		for _, q := range []string{
-			`UPDATE message SET thread_id = ? WHERE thread_id = ?`,
-			`UPDATE thread_key SET thread_id = ? WHERE thread_id = ?`,
-			`UPDATE OR IGNORE thread_order SET thread_id = ? WHERE thread_id = ?`,
-		} {
-			if _, err := th.exec(ctx, q, id, o); err != nil {
-				return err
-			}
-		}
-		if _, err := th.exec(ctx, `DELETE FROM thread WHERE id = ?`, o); err != nil {
-			return err
-		}
-		delete(th.touched, o)
-	}
-	return nil
 }
 
 // touch marks a thread for refresh; id may be NULL.
@@ -323,10 +198,11 @@ func placeUnthreaded(ctx context.Context, db *sql.DB) error {
 	}
 	th := newThreader(tx)
 	defer th.close()
-	for _, m := range todo {
-		if _, err := th.place(ctx, m); err != nil {
-			return err
-		}
+	if _, err := th.placeAll(ctx, todo); err != nil {
+		return err
+	}
+	if err := th.insertMade(ctx, nil); err != nil {
+		return err
 	}
 	if err := th.refresh(ctx); err != nil {
 		return err
@@ -336,48 +212,74 @@ func placeUnthreaded(ctx context.Context, db *sql.DB) error {
 
 // threadMessage is a message as the thread's summary reads it.
 type threadMessage struct {
+	id                                                     int64 // the message's row
 	messageID, at, kind, subject, fromName, fromAddr, body string
 	outgoing, answered                                     bool
 	customer                                               string
 }
 
-// refresh recomputes the summary of every touched thread, and deletes the
-// threads left without messages.
-func (th *threader) refresh(ctx context.Context) error {
-	for id := range th.touched {
-		if err := th.refreshThread(ctx, id); err != nil {
-			return err
-		}
-	}
-	clear(th.touched)
-	return nil
+// summaryChars is how much of a text the summary reads: enough for the
+// snippet.
+const summaryChars = 2000
+
+// summaryColumns are a thread's stored summary, from its messages in order
+// (at, then id), for the columns named in summaryColumnNames.
+func summaryColumns(msgs []threadMessage) []any {
+	// The same message in two folders (a copy to oneself) counts once.
+	seen := make(map[string]bool, len(msgs))
+	msgs = slices.DeleteFunc(msgs, func(m threadMessage) bool {
+		dup := m.messageID != "" && seen[m.messageID]
+		seen[m.messageID] = true
+		return dup
+	})
+	s := summarize(msgs)
+	return []any{s.subject, subjectKey(s.subject), s.customer, s.customerName, msgs[0].at, msgs[len(msgs)-1].at,
+		len(msgs), s.snippet, s.waitingSince, s.firstResponse, s.automatic}
 }
 
-// refreshThread recomputes one thread's summary from its messages.
-func (th *threader) refreshThread(ctx context.Context, id int64) error {
-	// The start of each text is enough for the snippet.
-	rows, err := th.query(ctx, `SELECT message_id, coalesce(sent_at, received_at), kind, subject, from_name,
-		from_addr, reply_to, to_addrs, bounced, outgoing, answered, substr(body, 1, 2000) FROM message
-		WHERE thread_id = ? ORDER BY coalesce(sent_at, received_at), id`, id)
+const summaryColumnNames = `subject, subject_key, customer, customer_name, started_at, last_at, messages, snippet,
+	waiting_since, first_response, automatic`
+
+// refresh recomputes the summary of every touched thread from the stored
+// messages, and deletes the threads left without any.
+func (th *threader) refresh(ctx context.Context) error {
+	th.p = placed{} // placing reads threads' customers and times, which change here
+	if len(th.touched) == 0 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(th.touched))
+	clear(th.touched)
+	arg, err := json.Marshal(ids)
 	if err != nil {
 		return err
 	}
+	rows, err := th.query(ctx, `SELECT thread_id, id, message_id, coalesce(sent_at, received_at) AS at, kind, subject,
+		from_name, from_addr, reply_to, to_addrs, bounced, outgoing, answered, substr(body, 1, ?) FROM message
+		WHERE thread_id IN (SELECT value FROM json_each(?)) ORDER BY thread_id, at, id`, summaryChars, string(arg))
+	if err != nil {
+		return err
+	}
+	summaries := map[int64][]any{}
 	var msgs []threadMessage
-	seen := map[string]bool{}
+	thread := int64(0)
+	done := func() {
+		if len(msgs) > 0 {
+			summaries[thread] = summaryColumns(msgs)
+		}
+		msgs = msgs[:0]
+	}
 	for rows.Next() {
+		var id int64
 		var m threadMessage
 		var replyTo, to, bounced string
-		if err := rows.Scan(&m.messageID, &m.at, &m.kind, &m.subject, &m.fromName, &m.fromAddr, &replyTo, &to,
-			&bounced, &m.outgoing, &m.answered, &m.body); err != nil {
+		if err := rows.Scan(&id, &m.id, &m.messageID, &m.at, &m.kind, &m.subject, &m.fromName, &m.fromAddr, &replyTo,
+			&to, &bounced, &m.outgoing, &m.answered, &m.body); err != nil {
 			rows.Close()
 			return err
 		}
-		// The same message in two folders (a copy to oneself) counts once.
-		if m.messageID != "" {
-			if seen[m.messageID] {
-				continue
-			}
-			seen[m.messageID] = true
+		if id != thread {
+			done()
+			thread = id
 		}
 		m.customer = customerOf(m.kind, m.outgoing, m.fromAddr, replyTo, to, bounced)
 		msgs = append(msgs, m)
@@ -386,19 +288,38 @@ func (th *threader) refreshThread(ctx context.Context, id int64) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(msgs) == 0 {
-		_, err := th.exec(ctx, `DELETE FROM thread WHERE id = ?`, id)
+	done()
+	var empty []int64
+	for _, id := range ids {
+		cols, ok := summaries[id]
+		if !ok {
+			empty = append(empty, id)
+			continue
+		}
+		if _, err := th.exec(ctx, `UPDATE thread SET (`+summaryColumnNames+`) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			WHERE id = ?`, append(cols, id)...); err != nil {
+			return err
+		}
+	}
+	return th.execJSON(ctx, `DELETE FROM thread WHERE id IN (SELECT value FROM json_each(?))`, empty, len(empty))
+}
+
+// execJSON runs a statement over a list of n rows passed as one JSON array
+// (read with json_each): one statement for a whole batch. Nothing to do
+// when n is 0.
+func (th *threader) execJSON(ctx context.Context, q string, list any, n int) error {
+	if n == 0 {
+		return nil
+	}
+	arg, err := json.Marshal(list)
+	if err != nil {
 		return err
 	}
-	s := summarize(msgs)
-	_, err = th.exec(ctx, `UPDATE thread SET subject = ?, subject_key = ?, customer = ?, customer_name = ?,
-		started_at = ?, last_at = ?, messages = ?, snippet = ?, waiting_since = ?, first_response = ?, automatic = ?
-		WHERE id = ?`, s.subject, subjectKey(s.subject), s.customer, s.customerName, msgs[0].at, msgs[len(msgs)-1].at,
-		len(msgs), s.snippet, s.waitingSince, s.firstResponse, s.automatic, id)
+	_, err = th.exec(ctx, q, string(arg))
 	return err
 }
 
-// threadSummary is what refreshThread stores.
+// threadSummary is what refresh stores.
 type threadSummary struct {
 	subject, customer, customerName, snippet string
 	waitingSince                             any // string or nil
