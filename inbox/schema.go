@@ -185,4 +185,8 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 		body       TEXT NOT NULL,
 		updated_at TEXT NOT NULL
 	)`,
+	// Nothing looks messages up by sender any more (a customer's mail is
+	// found through its threads), and every index costs each stored
+	// message a B-tree insert: a first sync stores tens of thousands.
+	`DROP INDEX message_by_from`,
 }}
