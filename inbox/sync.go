@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -269,10 +270,10 @@ func (s *Syncer) fetchAhead(folder int64, uids []imap.UID) <-chan *fetched {
 	go func() {
 		b := &fetched{uids: uids}
 		defer func() { out <- b }()
-		b.msgs, b.err = s.Client.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+		b.msgs, b.err = collect(s.Client.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
 			UID: true, Flags: true, InternalDate: true, RFC822Size: true, ModSeq: s.Client.Caps().Has(imap.CapCondStore),
 			BodySection: []*imap.FetchItemBodySection{{Peek: true, Partial: &imap.SectionPartial{Size: bigMessage}}},
-		}).Collect()
+		}))
 		if b.err != nil {
 			return
 		}
@@ -307,6 +308,42 @@ func (s *Syncer) fetchAhead(folder int64, uids []imap.UID) <-chan *fetched {
 		}
 	}()
 	return out
+}
+
+// collect reads a fetch's messages as FetchCommand.Collect does, but each
+// body into a slice of the literal's exact size: Collect grows one by
+// doubling, which allocates twice what a mailbox holds.
+func collect(cmd *imapclient.FetchCommand) ([]*imapclient.FetchMessageBuffer, error) {
+	defer cmd.Close()
+	var out []*imapclient.FetchMessageBuffer
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		buf := &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch item := item.(type) {
+			case imapclient.FetchItemDataBodySection:
+				var b []byte
+				if item.Literal != nil {
+					b = make([]byte, item.Literal.Size())
+					if _, err := io.ReadFull(item.Literal, b); err != nil {
+						return out, err
+					}
+				}
+				buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: b})
+			case imapclient.FetchItemDataUID:
+				buf.UID = item.UID
+			case imapclient.FetchItemDataFlags:
+				buf.Flags = item.Flags
+			case imapclient.FetchItemDataInternalDate:
+				buf.InternalDate = item.Time
+			case imapclient.FetchItemDataRFC822Size:
+				buf.RFC822Size = item.Size
+			case imapclient.FetchItemDataModSeq:
+				buf.ModSeq = item.ModSeq
+			}
+		}
+		out = append(out, buf)
+	}
+	return out, cmd.Close()
 }
 
 // storeBatch stores a fetched batch in one transaction, with the folder's
