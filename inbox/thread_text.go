@@ -57,7 +57,9 @@ var replyPrefix = regexp.MustCompile(`(?i)^\s*(((re|fw|fwd|rv|reenv|res|r|aw|wg|
 // spaces.
 func subjectKey(subject string) string {
 	s := subject
-	for {
+	// Every prefix holds a colon or a bracket: most subjects have neither,
+	// and need no regular expression.
+	for strings.ContainsAny(s, ":：[") {
 		t := replyPrefix.ReplaceAllString(s, "")
 		if t == s {
 			break
