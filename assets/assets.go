@@ -1,5 +1,6 @@
-// Package assets holds the files embedded in the binary: the icon and the
-// Spanish and English translations, which the window (through Fyne's lang
+// Package assets holds the files embedded in the binary: the icon, the
+// automated emails' default templates and the Spanish and English
+// translations, which the window (through Fyne's lang
 // package) and the command line (through Translate) share.
 package assets
 
@@ -22,6 +23,13 @@ var Icon []byte
 
 //go:embed translations
 var Translations embed.FS
+
+// Templates are the automated emails' default wording (package reminders),
+// templates/<lang>/<rule>[-<step>].txt: a "Subject: " line, a blank line,
+// the body; Go text/template.
+//
+//go:embed templates
+var Templates embed.FS
 
 // Languages are the languages Mostrador speaks, the first being the default.
 var Languages = []string{"es", "en"}

@@ -320,6 +320,12 @@ const orderColumns = `email, name, phone, placed_at, currency, subtotal, shippin
 	payment_status, fulfillment_status, status_text, carrier, tracking, tracking_url, shipping_method,
 	shipped_at, delivered_at, cancelled_at, cancelled, note`
 
+// ItemsOf lists an order's items, in the order's own order, inside the
+// caller's transaction.
+func ItemsOf(ctx context.Context, tx *sql.Tx, orderID int64) ([]Item, error) {
+	return loadItems(ctx, tx, orderID)
+}
+
 func loadItems(ctx context.Context, tx *sql.Tx, orderID int64) ([]Item, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT quantity, name, sku, variant, unit_price, line_total
 		FROM order_item WHERE order_id = ? ORDER BY position`, orderID)

@@ -1,0 +1,84 @@
+package reminders
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"mostrador/inbox"
+	"mostrador/internal/database"
+	"mostrador/internal/settings"
+	"mostrador/orders"
+)
+
+// testDB is a shop database with every package's tables, in Europe/Madrid.
+func testDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := database.Open(filepath.Join(t.TempDir(), "shop.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations, Migrations); err != nil {
+		t.Fatal(err)
+	}
+	setting(t, db, settings.ShopTimezone, "Europe/Madrid")
+	return db
+}
+
+func setting(t *testing.T, db *sql.DB, key, value string) {
+	t.Helper()
+	if _, err := settings.Set(context.Background(), db, key, value); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func zone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// jobRow is a job as a test looks at it.
+type jobRow struct {
+	Rule, Step, State, Reason string
+	Due                       time.Time
+	Version                   int64
+	Data                      string
+}
+
+func jobs(t *testing.T, db *sql.DB, where string, args ...any) []jobRow {
+	t.Helper()
+	if where == "" {
+		where = "1"
+	}
+	rows, err := db.Query(`SELECT rule, step, state, reason, due_at, version, data FROM job WHERE `+where+
+		` ORDER BY due_at, id`, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []jobRow
+	for rows.Next() {
+		var j jobRow
+		var due string
+		if err := rows.Scan(&j.Rule, &j.Step, &j.State, &j.Reason, &due, &j.Version, &j.Data); err != nil {
+			t.Fatal(err)
+		}
+		if j.Due, err = parseStamp(due); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,129 @@
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"mostrador/orders"
+)
+
+// Appointment emails: a confirmation with a calendar invitation when the
+// appointment is made, reminders 24 hours and 2 hours before, an update
+// (the same invitation, SEQUENCE one higher) when it moves, and a
+// cancellation (METHOD:CANCEL) when it is called off. Each version of an
+// appointment (its start) has its own jobs: a move cancels the reminders of
+// the old time and plans those of the new one.
+
+// The appointment steps.
+const (
+	StepConfirm  = "confirm"
+	StepUpdate   = "update"
+	StepCancel   = "cancel"
+	StepRemind24 = "remind-24h"
+	StepRemind2  = "remind-2h"
+)
+
+// Appointments plans the jobs of appointment changes.
+func (p *Planner) Appointments(ctx context.Context, changes []orders.AppointmentChange) (Planned, error) {
+	pl, err := p.begin(ctx)
+	if err != nil {
+		return Planned{}, err
+	}
+	for _, c := range changes {
+		if err = pl.appointment(c); err != nil {
+			break
+		}
+	}
+	return p.end(pl, err)
+}
+
+func (pl *planning) appointment(c orders.AppointmentChange) error {
+	if c.CustomerEmail == "" {
+		pl.out.NoEmail++
+		return nil
+	}
+	about := fmt.Sprintf("appointment:%d", c.AppointmentID)
+	version := c.StartsAt.Unix()
+	switch c.Kind {
+	case "new", "moved":
+		if c.Status != "booked" {
+			return nil
+		}
+		// What was planned for another time and has not gone is pointless now.
+		if err := pl.cancel("job.appointmentMoved", `appointment_id = ? AND version <> ?`, c.AppointmentID,
+			version); err != nil {
+			return err
+		}
+		if !c.StartsAt.After(pl.now) {
+			pl.out.TooOld++ // an appointment that has begun: nothing to tell
+			return nil
+		}
+		// A customer who was told of another time gets an update of that
+		// invitation; one told nothing yet, a confirmation.
+		told, err := pl.told(c.AppointmentID, version)
+		if err != nil {
+			return err
+		}
+		step := StepConfirm
+		if told > 0 {
+			step = StepUpdate
+		}
+		base := job{rule: Appointment, customer: c.CustomerID, about: about, version: version,
+			appointment: c.AppointmentID, critical: true}
+		j := base
+		j.step, j.due, j.deadline, j.data = step, pl.now, c.StartsAt, map[string]any{"sequence": told}
+		// The customer has just booked or moved it: the confirmation goes
+		// even in the quiet hours when the morning would be too late.
+		if moved, quiet := pl.quiet.Move(pl.now, true, pl.now); quiet && moved.After(c.StartsAt) {
+			j.anytime = true
+		}
+		if _, err := pl.plan(j); err != nil {
+			return err
+		}
+		for _, r := range []struct {
+			step       string
+			before, ok time.Duration
+		}{{StepRemind24, 24 * time.Hour, lateReminder24}, {StepRemind2, 2 * time.Hour, lateReminder2}} {
+			due := c.StartsAt.Add(-r.before)
+			if due.Before(pl.now.Add(reminderGap)) {
+				continue // too close to the confirmation
+			}
+			j := base
+			j.step, j.due, j.deadline = r.step, due, c.StartsAt.Add(-r.ok)
+			if _, err := pl.plan(j); err != nil {
+				return err
+			}
+		}
+	case "cancelled":
+		if err := pl.cancel("job.appointmentCancelled", `appointment_id = ? AND step <> ?`, c.AppointmentID,
+			StepCancel); err != nil {
+			return err
+		}
+		if !c.StartsAt.After(pl.now) {
+			pl.out.TooOld++
+			return nil
+		}
+		// Only a customer who was sent the invitation needs it withdrawn.
+		told, err := pl.told(c.AppointmentID, -1)
+		if err != nil || told == 0 {
+			return err
+		}
+		j := job{rule: Appointment, step: StepCancel, customer: c.CustomerID, about: about, version: version,
+			appointment: c.AppointmentID, due: pl.now, deadline: c.StartsAt, data: map[string]any{"sequence": told},
+			anytime: true}
+		_, err = pl.plan(j)
+		return err
+	}
+	return nil
+}
+
+// told counts the invitations the customer was sent for an appointment
+// (confirmation, updates), leaving out one version: the invitation's next
+// SEQUENCE.
+func (pl *planning) told(appointment, except int64) (int, error) {
+	var n int
+	err := pl.tx.QueryRowContext(pl.ctx, `SELECT count(*) FROM job WHERE appointment_id = ? AND step IN (?, ?)
+		AND state = 'queued' AND version <> ?`, appointment, StepConfirm, StepUpdate, except).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,145 @@
+package reminders
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"mostrador/orders"
+)
+
+func planAppointments(t *testing.T, db *sql.DB, now time.Time, changes ...orders.AppointmentChange) Planned {
+	t.Helper()
+	p, err := (&Planner{DB: db, Now: func() time.Time { return now }}).Appointments(context.Background(), changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func appt(kind string, start time.Time) orders.AppointmentChange {
+	return orders.AppointmentChange{Kind: kind, AppointmentID: 7, CustomerID: 3, CustomerEmail: "ana@example.com",
+		Service: "Corte", StartsAt: start, TimeZone: "Europe/Madrid", Status: "booked"}
+}
+
+func steps(list []jobRow) string {
+	var s []string
+	for _, j := range list {
+		s = append(s, j.Step+"/"+j.State)
+	}
+	return strings.Join(s, " ")
+}
+
+// Booked three days ahead: a confirmation now, reminders 24 h and 2 h before.
+func TestAppointmentPlansConfirmationAndReminders(t *testing.T) {
+	db := testDB(t)
+	start := time.Date(2026, 3, 13, 11, 0, 0, 0, madrid)
+	planAppointments(t, db, tuesday, appt("new", start))
+	got := jobs(t, db, "")
+	if steps(got) != "confirm/planned remind-24h/planned remind-2h/planned" {
+		t.Fatalf("jobs: %s", steps(got))
+	}
+	if !got[0].Due.Equal(tuesday) || !got[1].Due.Equal(start.Add(-24*time.Hour)) || !got[2].Due.Equal(start.Add(-2*time.Hour)) {
+		t.Errorf("due times %v %v %v", got[0].Due, got[1].Due, got[2].Due)
+	}
+	if got[0].Data != `{"sequence":0}` {
+		t.Errorf("confirmation data %s", got[0].Data)
+	}
+	// Planned twice, nothing new.
+	if p := planAppointments(t, db, tuesday.Add(time.Minute), appt("new", start)); p.Total() != 0 {
+		t.Errorf("planned again: %+v", p)
+	}
+}
+
+// Booked 90 minutes ahead: the confirmation alone.
+func TestAppointmentBookedShortlyBefore(t *testing.T) {
+	db := testDB(t)
+	planAppointments(t, db, tuesday, appt("new", tuesday.Add(90*time.Minute)))
+	if got := steps(jobs(t, db, "")); got != "confirm/planned" {
+		t.Fatalf("jobs: %s", got)
+	}
+}
+
+// A reminder that would fall in the quiet hours goes the evening before; an
+// appointment at 09:00 has its 2-hour reminder (07:00) moved to 20:45.
+func TestAppointmentReminderOutOfQuietHours(t *testing.T) {
+	db := testDB(t)
+	start := time.Date(2026, 3, 13, 9, 0, 0, 0, madrid)
+	planAppointments(t, db, tuesday, appt("new", start))
+	r := jobs(t, db, "step = ?", StepRemind2)
+	if len(r) != 1 || !r[0].Due.Equal(time.Date(2026, 3, 12, 20, 45, 0, 0, madrid)) {
+		t.Fatalf("2-hour reminder: %+v", r)
+	}
+}
+
+// A moved appointment cancels the reminders of its old time, sends an
+// update of the invitation the customer had (SEQUENCE 1) and plans
+// reminders for the new time; cancelled, it cancels what is pending and
+// withdraws the invitation (METHOD:CANCEL, SEQUENCE 1: the update had not
+// gone yet).
+func TestAppointmentMovedThenCancelled(t *testing.T) {
+	db := testDB(t)
+	start := time.Date(2026, 3, 13, 11, 0, 0, 0, madrid)
+	planAppointments(t, db, tuesday, appt("new", start))
+	markQueued(t, db, StepConfirm) // the confirmation went
+	moved := start.Add(48 * time.Hour)
+	c := appt("moved", moved)
+	c.From = &start
+	planAppointments(t, db, tuesday.Add(time.Hour), c)
+	old := jobs(t, db, "version = ?", start.Unix())
+	if steps(old) != "confirm/queued remind-24h/cancelled remind-2h/cancelled" || old[1].Reason != "job.appointmentMoved" {
+		t.Fatalf("old time's jobs: %s %+v", steps(old), old)
+	}
+	now := jobs(t, db, "version = ?", moved.Unix())
+	if steps(now) != "update/planned remind-24h/planned remind-2h/planned" || now[0].Data != `{"sequence":1}` {
+		t.Fatalf("new time's jobs: %s %+v", steps(now), now)
+	}
+
+	planAppointments(t, db, tuesday.Add(2*time.Hour), appt("cancelled", moved))
+	if got := steps(jobs(t, db, "state = 'planned'")); got != "cancel/planned" {
+		t.Fatalf("after cancelling, planned: %s", got)
+	}
+	if c := jobs(t, db, "step = ?", StepCancel); c[0].Data != `{"sequence":1}` {
+		t.Errorf("cancellation data %s", c[0].Data)
+	}
+}
+
+// An appointment moved before its confirmation went is confirmed at its
+// new time, and one cancelled before anything went is withdrawn silently.
+func TestAppointmentMovedBeforeAnythingWent(t *testing.T) {
+	db := testDB(t)
+	start := time.Date(2026, 3, 13, 11, 0, 0, 0, madrid)
+	planAppointments(t, db, tuesday, appt("new", start))
+	moved := start.Add(time.Hour)
+	planAppointments(t, db, tuesday, appt("moved", moved))
+	if got := steps(jobs(t, db, "state = 'planned'")); got != "confirm/planned remind-24h/planned remind-2h/planned" {
+		t.Fatalf("planned: %s", got)
+	}
+	if c := jobs(t, db, "state = 'planned' AND step = ?", StepConfirm); c[0].Version != moved.Unix() {
+		t.Fatalf("the confirmation is for %d, want the new time", c[0].Version)
+	}
+	planAppointments(t, db, tuesday, appt("cancelled", moved))
+	if got := jobs(t, db, "state = 'planned'"); len(got) != 0 {
+		t.Fatalf("after cancelling: %s", steps(got))
+	}
+}
+
+// markQueued marks planned jobs of a step as handed to the outbox, as the
+// scheduler does when it sends them.
+func markQueued(t *testing.T, db *sql.DB, step string) {
+	t.Helper()
+	if _, err := db.Exec(`UPDATE job SET state = 'queued' WHERE state = 'planned' AND step = ?`, step); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An appointment that has begun, or one in last year's export, plans nothing.
+func TestPastAppointmentPlansNothing(t *testing.T) {
+	db := testDB(t)
+	p := planAppointments(t, db, tuesday, appt("new", tuesday.AddDate(-1, 0, 0)), appt("new", tuesday.Add(-time.Minute)))
+	if p.Total() != 0 || p.TooOld != 2 {
+		t.Fatalf("planned %+v", p)
+	}
+}

@@ -1,0 +1,80 @@
+package reminders
+
+import "mostrador/internal/database"
+
+// Migrations are the automated emails' tables. Times are UTC text
+// ("2006-01-02T15:04:05Z"), as in the other packages. Steps are never
+// edited once released: a change is a new step.
+var Migrations = database.Migrations{Package: "reminders", Steps: []string{
+	// A job is one automated email, from the moment a change plans it until
+	// it is sent, skipped or cancelled. The unique key makes planning
+	// idempotent: the same change planned twice (a file imported again)
+	// finds its job there and plans nothing. Once the guards let a job go,
+	// its email is written into the mailbox's outbox (inbox), which sends it
+	// exactly once, retries it and files it in Sent; outbox_id links the two,
+	// and the outbox row's state is the job's from then on.
+	`CREATE TABLE job (
+		id             INTEGER PRIMARY KEY,
+		rule           TEXT NOT NULL,            -- thank-you delivery follow-up reorder appointment birthday
+		step           TEXT NOT NULL DEFAULT '', -- delivery: shipped delivered; appointment: confirm update cancel remind-24h remind-2h; reorder: the product
+		customer_id    INTEGER NOT NULL,
+		about          TEXT NOT NULL,            -- what it is about: "order:12", "appointment:7", "customer:3"
+		version        INTEGER NOT NULL DEFAULT 0, -- an appointment's start (Unix seconds): a moved one plans anew
+		order_id       INTEGER,
+		appointment_id INTEGER,
+		transactional  INTEGER NOT NULL DEFAULT 0, -- exempt from the frequency cap
+		critical       INTEGER NOT NULL DEFAULT 0, -- quiet hours move it to the evening before, not the morning after
+		due_at         TEXT NOT NULL,
+		deadline       TEXT,                     -- after it the email means nothing any more: skipped
+		state          TEXT NOT NULL DEFAULT 'planned', -- planned queued skipped cancelled
+		reason         TEXT NOT NULL DEFAULT '', -- why skipped, cancelled or postponed: a translation key
+		outbox_id      INTEGER,                  -- the email in the mailbox's outbox, once queued
+		data           TEXT NOT NULL DEFAULT '{}', -- what the change said that the email tells (tracking, the ICS sequence)
+		planned_at     TEXT NOT NULL,
+		updated_at     TEXT NOT NULL,
+		UNIQUE(rule, step, customer_id, about, version)
+	);
+	CREATE INDEX job_due ON job(due_at) WHERE state = 'planned';
+	CREATE INDEX job_customer ON job(customer_id, state);
+	CREATE INDEX job_appointment ON job(appointment_id) WHERE appointment_id IS NOT NULL;
+	CREATE INDEX job_outbox ON job(outbox_id) WHERE outbox_id IS NOT NULL;
+
+	-- The owner's choices per rule; a rule without a row has its defaults.
+	CREATE TABLE rule_setting (
+		rule       TEXT PRIMARY KEY,
+		enabled    INTEGER NOT NULL,
+		delay      TEXT NOT NULL DEFAULT '', -- a Go duration; '' the rule's default
+		updated_at TEXT NOT NULL
+	) WITHOUT ROWID;
+
+	-- What a customer asked for: no automated email at all (opted_out), or
+	-- none about appointments either (opted_out_appointments); the language
+	-- to write in; an address the mail server refused for good.
+	CREATE TABLE contact_pref (
+		customer_id            INTEGER PRIMARY KEY,
+		opted_out              TEXT,            -- when; NULL: receives automated email
+		opted_out_appointments TEXT,            -- when; NULL: appointment emails still go
+		opt_out_source         TEXT NOT NULL DEFAULT '', -- reply owner
+		language               TEXT NOT NULL DEFAULT '', -- es en; '' the shop's
+		bad_address            TEXT,            -- when the server refused the address for good
+		updated_at             TEXT NOT NULL
+	);
+
+	-- The owner's own wording of a rule's email, per language; without a
+	-- row the embedded default (assets) is used.
+	CREATE TABLE template (
+		key        TEXT NOT NULL, -- see TemplateKeys: thank-you, delivery-shipped, appointment-confirm...
+		lang       TEXT NOT NULL,
+		subject    TEXT NOT NULL,
+		body       TEXT NOT NULL,
+		updated_at TEXT NOT NULL,
+		PRIMARY KEY(key, lang)
+	) WITHOUT ROWID;
+
+	-- Reorder reminders: how many days a product lasts, by SKU or name.
+	CREATE TABLE supply (
+		product    TEXT PRIMARY KEY COLLATE NOCASE,
+		days       INTEGER NOT NULL CHECK (days > 0),
+		updated_at TEXT NOT NULL
+	) WITHOUT ROWID`,
+}}
