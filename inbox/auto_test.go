@@ -337,3 +337,89 @@ func TestAutoMailExpires(t *testing.T) {
 		t.Errorf("%d expired", n)
 	}
 }
+
+// A round hands all its mail over one connection, replies and automated
+// mail alike; Send dials for its one message.
+func TestSendDueUsesOneConnection(t *testing.T) {
+	rs := newReplyShop(t)
+	rs.reply(t, "Sí, nos quedan dos.", time.Time{})
+	for _, a := range []string{"ana@example.com", "bea@example.com", "carla@example.com", "dora@example.com"} {
+		rs.queueAuto(t, thankYou(a))
+	}
+	done, err := rs.sender(t, true).SendDue(context.Background())
+	if err != nil || len(done) != 5 {
+		t.Fatalf("sent %+v, %v", done, err)
+	}
+	for _, o := range done {
+		if o.State != "sent" || o.Attempts != 1 {
+			t.Errorf("%+v", o)
+		}
+	}
+	if n, m := rs.smtp.Connections(), len(rs.smtp.Messages()); n != 1 || m != 5 {
+		t.Errorf("%d connections for %d messages", n, m)
+	}
+	if _, err := rs.sender(t, true).Send(context.Background(), rs.queueAuto(t, thankYou("eva@example.com"))); err != nil {
+		t.Fatal(err)
+	}
+	if n := rs.smtp.Connections(); n != 2 {
+		t.Errorf("%d connections after Send", n)
+	}
+}
+
+// A connection the server drops between messages is replaced, and the
+// message goes on the new one at its first try; a refused recipient does
+// not cost the others their connection.
+func TestSendDueRedialsAfterADrop(t *testing.T) {
+	rs := newReplyShop(t)
+	rs.smtp.DropAfter(2)
+	rs.smtp.Refuse(func(rcpt string) error {
+		if rcpt == "nadie@example.com" {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+		}
+		return nil
+	})
+	addrs := []string{"ana@example.com", "nadie@example.com", "bea@example.com", "carla@example.com", "dora@example.com",
+		"eva@example.com"}
+	for _, a := range addrs {
+		rs.queueAuto(t, thankYou(a))
+	}
+	done, err := rs.sender(t, true).SendDue(context.Background())
+	if err != nil || len(done) != len(addrs) {
+		t.Fatalf("sent %+v, %v", done, err)
+	}
+	for _, o := range done {
+		want := "sent"
+		if o.To.Addr == "nadie@example.com" {
+			want = "failed"
+			if !o.Permanent || o.ErrorCode != CodeRecipient {
+				t.Errorf("refused: %+v", o)
+			}
+		}
+		if o.State != want || o.Attempts != 1 {
+			t.Errorf("%s: %s after %d attempts (%s)", o.To.Addr, o.State, o.Attempts, o.Error)
+		}
+	}
+	// Five messages, two a connection.
+	if n, m := rs.smtp.Connections(), len(rs.smtp.Messages()); n != 3 || m != 5 {
+		t.Errorf("%d connections for %d messages", n, m)
+	}
+	// The refused one, corrected, goes as it was written: no signature, no quote.
+	var refused int64
+	for _, o := range done {
+		if o.State == "failed" {
+			refused = o.ID
+		}
+	}
+	if _, err := EditReply(context.Background(), rs.db, refused, ReplyEdit{To: &Address{Addr: "nadia@example.com"},
+		Signature: "Lola"}); err != nil {
+		t.Fatal(err)
+	}
+	rs.now = time.Now().Add(time.Minute)
+	if done, err := rs.sender(t, true).SendDue(context.Background()); err != nil || len(done) != 1 || done[0].State != "sent" {
+		t.Fatalf("after the edit: %+v %v", done, err)
+	}
+	got := rs.smtp.Messages()
+	if last := got[len(got)-1]; last.To[0] != "nadia@example.com" || ParseMessage(last.Data).Text != strings.TrimSpace(thankYou("").Text) {
+		t.Errorf("sent to %v: %q", last.To, ParseMessage(last.Data).Text)
+	}
+}

@@ -162,6 +162,7 @@ type Sender struct {
 	IMAP    func(ctx context.Context) (*imapclient.Client, error) // for Sent and \Answered; may fail (offline)
 	Now     func() time.Time
 
+	conn     smtpConn // the round's connection to the sending server
 	imap     *imapclient.Client
 	imapErr  error
 	imapDone bool
@@ -211,6 +212,7 @@ func retryAfter(attempts int) time.Duration {
 func (s *Sender) Send(ctx context.Context, id int64) (*Outgoing, error) {
 	s.imapErr = nil
 	defer s.closeIMAP()
+	defer s.conn.close()
 	if err := s.send(ctx, id); err != nil {
 		return nil, err
 	}
@@ -220,10 +222,12 @@ func (s *Sender) Send(ctx context.Context, id int64) (*Outgoing, error) {
 // SendDue sends every reply whose time has come, retries the failed ones
 // whose wait is over, files the sent ones not yet filed, and expires the
 // automated mail whose time has passed. It returns the replies it tried or
-// expired. Replies go first.
+// expired. Replies go first. The round shares one connection to the SMTP
+// server.
 func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 	s.imapErr = nil
 	defer s.closeIMAP()
+	defer s.conn.close()
 	var out []Outgoing
 	expired, err := s.expire(ctx, 0)
 	if err != nil {
@@ -354,10 +358,7 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 		// one) waits to be edited.
 		return s.recordFailure(record, o, err, CodeBadMessage, true)
 	}
-	c, err := s.SMTP(ctx)
-	if err == nil {
-		err = c.DialAndSendWithContext(ctx, msg)
-	}
+	err = s.conn.send(ctx, s.SMTP, msg)
 	switch {
 	case err == nil, msg.IsDelivered():
 		// Delivered: a failure after the server's 250 (RSET, QUIT) changes
