@@ -20,8 +20,8 @@ import (
 // retried when the server says later, kept when refused, filed in Sent and
 // shown on the customer's card. It differs in four ways: it answers
 // nothing, it says it was sent by a program (Auto-Submitted, so that
-// out-of-office replies leave it alone), and it may stop being worth
-// sending (Expires).
+// out-of-office replies leave it alone), it may stop being worth sending
+// (Expires), and a round hands it over no faster than the account's rate.
 
 // AutoMail is an automated email (see package reminders), sent through the
 // outbox like a reply.
@@ -204,4 +204,61 @@ func addAutoParts(m *gomail.Msg, o *outboxRow) error {
 	}
 	m.AddAlternativeString(gomail.ContentType("text/calendar; method="+o.calendarMethod), o.calendar)
 	return m.AttachReader("invite.ics", strings.NewReader(o.calendar), gomail.WithFileContentType("application/ics"))
+}
+
+// pacer keeps a round's automated mail within a rate: at most perMinute
+// handed over in any minute (a rolling window, not a fixed spacing, so
+// that a few reminders go at once).
+type pacer struct {
+	perMinute int
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	sent      []time.Time // when the last perMinute went, oldest first
+}
+
+// wait waits until one more mail keeps within the rate, and returns the
+// time it may go. It returns ctx's error if ctx ends first.
+func (p *pacer) wait(ctx context.Context) (time.Time, error) {
+	at := p.now()
+	if p.perMinute <= 0 || len(p.sent) < p.perMinute {
+		return at, nil
+	}
+	d := p.sent[0].Add(time.Minute).Sub(at)
+	if d <= 0 {
+		return at, nil
+	}
+	if err := p.sleep(ctx, d); err != nil {
+		return at, err
+	}
+	// A clock that did not move while waiting (a test's) still counts the wait.
+	if now := p.now(); now.After(at.Add(d)) {
+		return now, nil
+	}
+	return at.Add(d), nil
+}
+
+// took records that a mail went at at.
+func (p *pacer) took(at time.Time) {
+	if p.perMinute <= 0 {
+		return
+	}
+	p.sent = append(p.sent, at)
+	if len(p.sent) > p.perMinute {
+		p.sent = p.sent[1:]
+	}
+}
+
+// sleep is Sleep, or a timer that ctx stops.
+func (s *Sender) sleep(ctx context.Context, d time.Duration) error {
+	if s.Sleep != nil {
+		return s.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

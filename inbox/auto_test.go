@@ -423,3 +423,101 @@ func TestSendDueRedialsAfterADrop(t *testing.T) {
 		t.Errorf("sent to %v: %q", last.To, ParseMessage(last.Data).Text)
 	}
 }
+
+// At RatePerMinute, automated mail waits its turn; replies go first and
+// never wait.
+func TestSendDueRateLimitsAutoMail(t *testing.T) {
+	rs := newReplyShop(t)
+	for _, a := range []string{"ana@example.com", "bea@example.com", "carla@example.com", "dora@example.com", "eva@example.com"} {
+		rs.queueAuto(t, thankYou(a))
+	}
+	rs.now = rs.now.Add(time.Minute)
+	rs.reply(t, "Primera respuesta", time.Time{})
+	rs.reply(t, "Segunda respuesta", time.Time{})
+	s := rs.sender(t, true)
+	s.RatePerMinute = 2
+	start := rs.now
+	var waits []time.Duration
+	var before []int // messages the server had when each wait began
+	s.Sleep = func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		before = append(before, len(rs.smtp.Messages()))
+		rs.now = rs.now.Add(d)
+		return nil
+	}
+	done, err := s.SendDue(context.Background())
+	if err != nil || len(done) != 7 {
+		t.Fatalf("sent %+v, %v", done, err)
+	}
+	// Two at once, two a minute later, the last a minute after them.
+	if len(waits) != 2 || waits[0] != time.Minute || waits[1] != time.Minute || !rs.now.Equal(start.Add(2*time.Minute)) {
+		t.Errorf("waits %v, clock moved %v", waits, rs.now.Sub(start))
+	}
+	if len(before) == 0 || before[0] != 4 {
+		t.Errorf("messages sent before the first wait: %v (want the 2 replies and 2 automated)", before)
+	}
+	got := rs.smtp.Messages()
+	for i, m := range got {
+		if auto := ParseMessage(m.Data).AutoReply; auto != (i >= 2) {
+			t.Errorf("message %d automated %v: replies go first", i, auto)
+		}
+	}
+}
+
+// An automated mail whose time passes while it waits its turn is not sent.
+func TestAutoMailExpiresWhileWaiting(t *testing.T) {
+	rs := newReplyShop(t)
+	rs.queueAuto(t, thankYou("ana@example.com"))
+	soon := thankYou("bea@example.com")
+	soon.Expires = rs.now.Add(30 * time.Second)
+	rs.queueAuto(t, soon)
+	s := rs.sender(t, true)
+	s.RatePerMinute = 1
+	s.Sleep = func(_ context.Context, d time.Duration) error { rs.now = rs.now.Add(d); return nil }
+	done, err := s.SendDue(context.Background())
+	if err != nil || len(done) != 2 || done[0].State != "sent" || done[1].State != "expired" {
+		t.Fatalf("round: %+v %v", done, err)
+	}
+	if len(rs.smtp.Messages()) != 1 {
+		t.Errorf("%d sent", len(rs.smtp.Messages()))
+	}
+}
+
+// Cancelled while waiting for the rate, the round stops: what it had not
+// taken stays queued, untried, for the next round.
+func TestSendDueStopsWhileWaiting(t *testing.T) {
+	rs := newReplyShop(t)
+	for _, a := range []string{"ana@example.com", "bea@example.com", "carla@example.com"} {
+		rs.queueAuto(t, thankYou(a))
+	}
+	s := rs.sender(t, true)
+	s.RatePerMinute = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.Sleep = func(ctx context.Context, _ time.Duration) error { cancel(); return ctx.Err() }
+	done, err := s.SendDue(ctx)
+	if !errors.Is(err, context.Canceled) || len(done) != 1 || done[0].State != "sent" {
+		t.Fatalf("round: %+v %v", done, err)
+	}
+	if n := countRows(t, rs.db, `SELECT count(*) FROM outbox WHERE state = 'queued' AND attempts = 0`); n != 2 {
+		t.Errorf("%d left queued", n)
+	}
+	s.Sleep = func(context.Context, time.Duration) error { return nil }
+	if done, err := s.SendDue(context.Background()); err != nil || len(done) != 2 {
+		t.Errorf("next round: %+v %v", done, err)
+	}
+}
+
+// Without Sleep, the wait is a timer that the context cuts short.
+func TestSenderSleepHonoursContext(t *testing.T) {
+	s := &Sender{}
+	if err := s.sleep(context.Background(), time.Millisecond); err != nil {
+		t.Errorf("short wait: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	if err := s.sleep(ctx, time.Minute); !errors.Is(err, context.DeadlineExceeded) || time.Since(began) > 10*time.Second {
+		t.Errorf("cut short after %v: %v", time.Since(began), err)
+	}
+}

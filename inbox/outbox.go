@@ -161,6 +161,14 @@ type Sender struct {
 	SMTP    func(ctx context.Context) (*gomail.Client, error)     // a client not yet connected
 	IMAP    func(ctx context.Context) (*imapclient.Client, error) // for Sent and \Answered; may fail (offline)
 	Now     func() time.Time
+	// RatePerMinute caps the automated mail a SendDue round hands over: at
+	// most that many in any minute (0: no cap), so that a day's reminders
+	// do not look like a burst of spam to the shop's mail provider.
+	// Replies never wait for it.
+	RatePerMinute int
+	// Sleep waits d unless ctx ends first (then it returns ctx's error);
+	// nil: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	conn     smtpConn // the round's connection to the sending server
 	imap     *imapclient.Client
@@ -222,8 +230,10 @@ func (s *Sender) Send(ctx context.Context, id int64) (*Outgoing, error) {
 // SendDue sends every reply whose time has come, retries the failed ones
 // whose wait is over, files the sent ones not yet filed, and expires the
 // automated mail whose time has passed. It returns the replies it tried or
-// expired. Replies go first. The round shares one connection to the SMTP
-// server.
+// expired. Replies go first; automated mail follows, at RatePerMinute.
+// The round shares one connection to the SMTP server. When ctx ends while
+// it waits for the rate, it stops there with ctx's error: what it had not
+// taken yet stays queued.
 func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 	s.imapErr = nil
 	defer s.closeIMAP()
@@ -244,7 +254,14 @@ func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 	if err != nil {
 		return out, err
 	}
+	pace := pacer{perMinute: s.RatePerMinute, now: s.now, sleep: s.sleep}
 	for _, d := range due {
+		at := time.Time{}
+		if d.auto && d.state != "sent" {
+			if at, err = pace.wait(ctx); err != nil {
+				return out, err
+			}
+		}
 		if err := s.send(ctx, d.id); errors.Is(err, ErrNotSendable) {
 			continue // another sender took it meanwhile
 		} else if err != nil {
@@ -253,6 +270,9 @@ func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 		o, err := LoadOutgoing(ctx, s.DB, d.id)
 		if err != nil {
 			return out, err
+		}
+		if !at.IsZero() && o.State != "expired" {
+			pace.took(at)
 		}
 		out = append(out, *o)
 	}
