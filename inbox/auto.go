@@ -202,7 +202,11 @@ func addAutoParts(m *gomail.Msg, o *outboxRow) error {
 	if o.calendar == "" {
 		return nil
 	}
-	m.AddAlternativeString(gomail.ContentType("text/calendar; method="+o.calendarMethod), o.calendar)
+	// Base64, like the attachment: the invitation reaches the calendar
+	// byte for byte, CRLF line ends included, where quoted-printable would
+	// leave line ends to the mail path and turn each "=" into "=3D".
+	m.AddAlternativeString(gomail.ContentType("text/calendar; method="+o.calendarMethod), o.calendar,
+		gomail.WithPartEncoding(gomail.EncodingB64))
 	return m.AttachReader("invite.ics", strings.NewReader(o.calendar), gomail.WithFileContentType("application/ics"))
 }
 
