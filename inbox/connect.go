@@ -54,7 +54,7 @@ const (
 	CodeClosed       = "conn.closed"      // the server hung up
 	CodeUntrusted    = "tls.untrusted"    // self-signed or unknown authority
 	CodeHostname     = "tls.hostname"     // a certificate for another name
-	CodeExpired      = "tls.expired"      // expired or not yet valid
+	CodeCertExpired  = "tls.expired"      // a certificate expired or not yet valid
 	CodeNotTLS       = "tls.notTLS"       // the port speaks plain text (wrong port for imaps/smtps?)
 	CodeHandshake    = "tls.handshake"    // TLS failed otherwise
 	CodeNoStartTLS   = "starttls.missing" // the server does not offer STARTTLS
@@ -152,7 +152,7 @@ func classify(server, addr string, err error) *ConnError {
 		case errors.As(cert.err, &hostErr):
 			e.Code = CodeHostname
 		case errors.As(cert.err, &invalid) && invalid.Reason == x509.Expired:
-			e.Code = CodeExpired
+			e.Code = CodeCertExpired
 		default:
 			e.Code = CodeUntrusted
 		}

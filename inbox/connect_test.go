@@ -80,7 +80,7 @@ func TestIMAPCertificates(t *testing.T) {
 	old, _ := inboxtest.Issue(t, ca, time.Now().Add(-time.Hour), "127.0.0.1")
 	srv = inboxtest.StartIMAP(t, inboxtest.TLS, &old)
 	_, err = d.TestIMAP(endpoint(t, "imap", TLS, srv.Addr), inboxtest.Password)
-	wantConnError(t, err, "imap", CodeExpired)
+	wantConnError(t, err, "imap", CodeCertExpired)
 }
 
 func TestIMAPWrongPortsAndDeadServers(t *testing.T) {

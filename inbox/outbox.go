@@ -14,7 +14,8 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// The outbox sends the owner's replies. A reply is claimed (state sending)
+// The outbox sends the owner's replies, and the automated mail of package
+// reminders (see QueueAuto) the same way. A reply is claimed (state sending)
 // before it goes to the SMTP server and recorded as sent or failed after:
 // a crash in between leaves it "uncertain", for the owner to decide, and
 // never sends it twice on its own. A temporary failure (offline, a busy
@@ -22,7 +23,8 @@ import (
 // address the server refuses) waits to be edited. After sending, a copy is
 // appended to the Sent folder and the original is flagged \Answered; when
 // the IMAP server cannot be reached those wait for the next round, and the
-// reply shows in its thread at once all the same.
+// reply shows in its thread at once all the same. Automated mail may
+// expire: once its time has passed it is not sent any more.
 
 // outboxRow is a row of the outbox.
 type outboxRow struct {
@@ -35,23 +37,29 @@ type outboxRow struct {
 	thread                                   sql.NullInt64
 	attempts                                 int
 	permanent, appended, flagged             bool
+	// Automated mail (see AutoMail).
+	auto                                           bool
+	replyTo, unsubscribe, calendar, calendarMethod string
+	expires                                        *time.Time
 }
 
 const outboxColumns = `id, message_id, answers, from_name, from_addr, to_name, to_addr, subject, in_reply_to, refs,
-	text, body, state, error, error_code, date, send_at, next_try, sent_at, thread_id, attempts, permanent, appended, flagged`
+	text, body, state, error, error_code, date, send_at, next_try, sent_at, thread_id, attempts, permanent, appended, flagged,
+	auto, reply_to, unsubscribe, calendar, calendar_method, expires_at`
 
 func scanOutbox(sc interface{ Scan(...any) error }) (*outboxRow, error) {
 	var o outboxRow
 	var date, sendAt string
-	var nextTry, sentAt sql.NullString
+	var nextTry, sentAt, expires sql.NullString
 	if err := sc.Scan(&o.id, &o.messageID, &o.answers, &o.fromName, &o.fromAddr, &o.toName, &o.toAddr, &o.subject,
 		&o.inReplyTo, &o.refs, &o.text, &o.body, &o.state, &o.errText, &o.errCode, &date, &sendAt, &nextTry, &sentAt, &o.thread,
-		&o.attempts, &o.permanent, &o.appended, &o.flagged); err != nil {
+		&o.attempts, &o.permanent, &o.appended, &o.flagged,
+		&o.auto, &o.replyTo, &o.unsubscribe, &o.calendar, &o.calendarMethod, &expires); err != nil {
 		return nil, err
 	}
 	o.date, _ = time.Parse(time.RFC3339, date)
 	o.sendAt, _ = time.Parse(time.RFC3339, sendAt)
-	o.nextTry, o.sentAt = parseOptional(nextTry), parseOptional(sentAt)
+	o.nextTry, o.sentAt, o.expires = parseOptional(nextTry), parseOptional(sentAt), parseOptional(expires)
 	return &o, nil
 }
 
@@ -70,7 +78,7 @@ func (o *outboxRow) public() *Outgoing {
 	return &Outgoing{ID: o.id, MessageID: o.messageID, Answers: o.answers, ThreadID: o.thread.Int64,
 		To: Address{Name: o.toName, Addr: o.toAddr}, Subject: o.subject, Text: o.text, State: o.state,
 		Attempts: o.attempts, Error: o.errText, ErrorCode: o.errCode, Permanent: o.permanent, SendAt: o.sendAt, NextTry: o.nextTry,
-		SentAt: o.sentAt, Appended: o.appended, Flagged: o.flagged}
+		SentAt: o.sentAt, Appended: o.appended, Flagged: o.flagged, Auto: o.auto, Expires: o.expires}
 }
 
 // LoadOutgoing reads one reply of the outbox.
@@ -86,9 +94,11 @@ func LoadOutgoing(ctx context.Context, db *sql.DB, id int64) (*Outgoing, error) 
 }
 
 // Outbox lists the replies that are not sent yet or need the owner
-// (queued, failed, uncertain), oldest first.
+// (queued, sending, failed, uncertain), oldest first. Sent and expired ones
+// are done with.
 func Outbox(ctx context.Context, db *sql.DB) ([]Outgoing, error) {
-	rows, err := db.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE state <> 'sent' ORDER BY send_at, id`)
+	rows, err := db.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE state NOT IN ('sent', 'expired')
+		ORDER BY send_at, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +134,9 @@ func RecoverInterrupted(ctx context.Context, db *sql.DB) (int, error) {
 	return int(n), nil
 }
 
-// SendAgain queues a failed or uncertain reply again, to go at now.
+// SendAgain queues a failed or uncertain reply again, to go at now. A sent
+// or expired one is refused (ErrNotSendable): an expired reminder is too
+// late to send, and would expire again at once.
 func SendAgain(ctx context.Context, db *sql.DB, id int64, at time.Time) error {
 	now := storedTime(at)
 	res, err := db.ExecContext(ctx, `UPDATE outbox SET state = 'queued', permanent = 0, next_try = NULL, send_at = ?,
@@ -138,16 +150,27 @@ func SendAgain(ctx context.Context, db *sql.DB, id int64, at time.Time) error {
 	return nil
 }
 
-// ErrNotSendable: the reply is sent, being sent, or gone.
+// ErrNotSendable: the reply is sent, being sent, expired, or gone.
 var ErrNotSendable = errors.New("not waiting to be sent")
 
-// Sender sends the outbox's replies.
+// Sender sends the outbox's replies and automated mail. A Sender is used
+// by one goroutine at a time.
 type Sender struct {
-	DB       *sql.DB
-	Account  *Account
-	SMTP     func(ctx context.Context) (*gomail.Client, error)
-	IMAP     func(ctx context.Context) (*imapclient.Client, error) // for Sent and \Answered; may fail (offline)
-	Now      func() time.Time
+	DB      *sql.DB
+	Account *Account
+	SMTP    func(ctx context.Context) (*gomail.Client, error)     // a client not yet connected
+	IMAP    func(ctx context.Context) (*imapclient.Client, error) // for Sent and \Answered; may fail (offline)
+	Now     func() time.Time
+	// RatePerMinute caps the automated mail a SendDue round hands over: at
+	// most that many in any minute (0: no cap), so that a day's reminders
+	// do not look like a burst of spam to the shop's mail provider.
+	// Replies never wait for it.
+	RatePerMinute int
+	// Sleep waits d unless ctx ends first (then it returns ctx's error);
+	// nil: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	conn     smtpConn // the round's connection to the sending server
 	imap     *imapclient.Client
 	imapErr  error
 	imapDone bool
@@ -197,6 +220,7 @@ func retryAfter(attempts int) time.Duration {
 func (s *Sender) Send(ctx context.Context, id int64) (*Outgoing, error) {
 	s.imapErr = nil
 	defer s.closeIMAP()
+	defer s.conn.close()
 	if err := s.send(ctx, id); err != nil {
 		return nil, err
 	}
@@ -204,45 +228,94 @@ func (s *Sender) Send(ctx context.Context, id int64) (*Outgoing, error) {
 }
 
 // SendDue sends every reply whose time has come, retries the failed ones
-// whose wait is over, and files the sent ones not yet filed. It returns
-// the replies it tried.
+// whose wait is over, files the sent ones not yet filed, and expires the
+// automated mail whose time has passed. It returns the replies it tried or
+// expired. Replies go first; automated mail follows, at RatePerMinute.
+// The round shares one connection to the SMTP server. When ctx ends while
+// it waits for the rate, it stops there with ctx's error: what it had not
+// taken yet stays queued.
 func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 	s.imapErr = nil
 	defer s.closeIMAP()
-	now := storedTime(s.now())
-	rows, err := s.DB.QueryContext(ctx, `SELECT id FROM outbox WHERE
-		(state = 'queued' AND send_at <= ?1) OR (state = 'failed' AND permanent = 0 AND next_try <= ?1)
-		OR (state = 'sent' AND (appended = 0 OR flagged = 0)) ORDER BY send_at, id`, now)
+	defer s.conn.close()
+	var out []Outgoing
+	expired, err := s.expire(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var out []Outgoing
-	for _, id := range ids {
-		if err := s.send(ctx, id); errors.Is(err, ErrNotSendable) {
-			continue // another sender took it meanwhile
-		} else if err != nil {
-			return out, err
-		}
+	for _, id := range expired {
 		o, err := LoadOutgoing(ctx, s.DB, id)
 		if err != nil {
 			return out, err
 		}
 		out = append(out, *o)
 	}
+	due, err := s.due(ctx)
+	if err != nil {
+		return out, err
+	}
+	pace := pacer{perMinute: s.RatePerMinute, now: s.now, sleep: s.sleep}
+	for _, d := range due {
+		at := time.Time{}
+		if d.auto && d.state != "sent" {
+			if at, err = pace.wait(ctx); err != nil {
+				return out, err
+			}
+		}
+		if err := s.send(ctx, d.id); errors.Is(err, ErrNotSendable) {
+			continue // another sender took it meanwhile
+		} else if err != nil {
+			return out, err
+		}
+		o, err := LoadOutgoing(ctx, s.DB, d.id)
+		if err != nil {
+			return out, err
+		}
+		if !at.IsZero() && o.State != "expired" {
+			pace.took(at)
+		}
+		out = append(out, *o)
+	}
 	return out, nil
+}
+
+// dueRow is a row SendDue has work for.
+type dueRow struct {
+	id    int64
+	auto  bool
+	state string
+}
+
+// due lists the rows to send or to file, replies first. A sent row with no
+// original to flag (automated mail, or a reply to a message without a
+// Message-ID) only waits for its Sent copy.
+func (s *Sender) due(ctx context.Context) ([]dueRow, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, auto, state FROM outbox WHERE
+		(state = 'queued' AND send_at <= ?1) OR (state = 'failed' AND permanent = 0 AND next_try <= ?1)
+		OR (state = 'sent' AND (appended = 0 OR (flagged = 0 AND answers <> ''))) ORDER BY auto, send_at, id`,
+		storedTime(s.now()))
+	return scanRows(rows, err, func(r *sql.Rows) (d dueRow, err error) {
+		err = r.Scan(&d.id, &d.auto, &d.state)
+		return
+	})
+}
+
+// scanRows reads all that a query gives, a row at a time with scan, and
+// closes it.
+func scanRows[T any](rows *sql.Rows, err error, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // send sends a reply unless it is sent already, then files it. Only
@@ -276,10 +349,20 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 	// plans with: it tells other processes that this one is at it.
 	// The message is built from the row as the claim leaves it, not as it
 	// was read before: an edit made in between (EditReply) is what goes.
+	// Whether its time has passed is the sender's clock's to say.
 	claimed, err := scanOutbox(s.DB.QueryRowContext(ctx, `UPDATE outbox SET state = 'sending',
 		attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('queued', 'failed')
-		RETURNING `+outboxColumns, storedTime(time.Now()), o.id))
+		AND (expires_at IS NULL OR expires_at > ?) RETURNING `+outboxColumns, storedTime(time.Now()), o.id,
+		storedTime(s.now())))
 	if errors.Is(err, sql.ErrNoRows) {
+		expired, err := s.expire(ctx, o.id)
+		if err != nil {
+			return err
+		}
+		if len(expired) == 1 {
+			o.state = "expired"
+			return nil
+		}
 		return fmt.Errorf("reply %d: %w", o.id, ErrNotSendable) // another sender took it
 	}
 	if err != nil {
@@ -295,10 +378,7 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 		// one) waits to be edited.
 		return s.recordFailure(record, o, err, CodeBadMessage, true)
 	}
-	c, err := s.SMTP(ctx)
-	if err == nil {
-		err = c.DialAndSendWithContext(ctx, msg)
-	}
+	err = s.conn.send(ctx, s.SMTP, msg)
 	switch {
 	case err == nil, msg.IsDelivered():
 		// Delivered: a failure after the server's 250 (RSET, QUIT) changes
@@ -318,6 +398,21 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 	}
 	o.state = "sent"
 	return s.recordSent(record, o, raw.Bytes())
+}
+
+// expire marks the queued or failed mail whose expiry has passed by the
+// sender's clock as expired, for good (row id, or all when id is 0), and
+// returns the ids it marked.
+func (s *Sender) expire(ctx context.Context, id int64) ([]int64, error) {
+	now := storedTime(s.now())
+	rows, err := s.DB.QueryContext(ctx, `UPDATE outbox SET state = 'expired', error_code = ?1, next_try = NULL,
+		error = 'not sent: its time passed at ' || expires_at, updated_at = ?2
+		WHERE state IN ('queued', 'failed') AND expires_at <= ?2 AND (?3 = 0 OR id = ?3) RETURNING id`,
+		CodeExpired, now, id)
+	return scanRows(rows, err, func(r *sql.Rows) (id int64, err error) {
+		err = r.Scan(&id)
+		return
+	})
 }
 
 // deliveryUnknown: the message was handed over but the server's answer
@@ -351,6 +446,7 @@ const (
 	CodeBadMessage      = "smtp.bad"       // the reply cannot be written (an address that is not one)
 	CodeUnknownDelivery = "smtp.unknown"   // handed over, but no answer came: it may have gone
 	CodeNoPassword      = "auth.missing"   // no password for the sending server
+	CodeExpired         = "expired"        // automated mail whose time passed before it could go: not sent
 )
 
 // permanentCodes are the failures that trying again will not mend: they
@@ -386,7 +482,9 @@ func SendErrorCode(ep Endpoint, err error) string {
 
 // recordSent marks the reply sent, stores its copy in the Sent folder of
 // the database so that it shows in the thread at once, and marks the
-// original answered there; all in one transaction.
+// original answered there; all in one transaction. A reply with no
+// original (automated mail) has nothing to flag: it counts as flagged, so
+// that no round waits on it.
 func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error {
 	now := s.now()
 	tx, err := s.DB.BeginTx(ctx, nil)
@@ -394,8 +492,8 @@ func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', error_code = '', sent_at = ?, updated_at = ?
-		WHERE id = ? AND state IN ('sending', 'uncertain')`, storedTime(now), storedTime(now), o.id)
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', error_code = '', sent_at = ?, updated_at = ?,
+		flagged = (flagged OR answers = '') WHERE id = ? AND state IN ('sending', 'uncertain')`, storedTime(now), storedTime(now), o.id)
 	if err != nil {
 		return err
 	}
@@ -432,7 +530,11 @@ func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error
 	if err := st.finish(ctx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	o.flagged = o.flagged || o.answers == ""
+	return nil
 }
 
 // sentFolderRow is the database's Sent folder, made if no sync found one
@@ -577,8 +679,9 @@ func (s *Sender) closeIMAP() {
 func (s *Sender) IMAPError() error { return s.imapErr }
 
 // ReplyEdit is what the owner changes in a reply not yet sent: its text
-// (the signature and the quote are written again under it) and where it
-// goes (an address the server refused).
+// (the signature and the quote are written again under it; automated
+// mail's text is its whole body) and where it goes (an address the server
+// refused).
 type ReplyEdit struct {
 	Text string   // "": unchanged
 	To   *Address // nil: unchanged
@@ -602,7 +705,9 @@ func EditReply(ctx context.Context, db *sql.DB, id int64, e ReplyEdit) (*Outgoin
 		return nil, fmt.Errorf("reply %d is %s: %w", id, o.state, ErrNotSendable)
 	}
 	text, body := o.text, o.body
-	if t := strings.TrimSpace(strings.ReplaceAll(e.Text, "\r\n", "\n")); t != "" {
+	if t := strings.TrimSpace(strings.ReplaceAll(e.Text, "\r\n", "\n")); t != "" && o.auto {
+		text, body = t, autoBody(t) // automated mail's text is all of it: no signature, no quote
+	} else if t != "" {
 		orig, err := MessageByID(ctx, db, o.answers)
 		if errors.Is(err, ErrNoMessage) {
 			orig = &Message{} // the original is gone from the mailbox: no quote

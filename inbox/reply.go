@@ -31,16 +31,25 @@ type ReplyOptions struct {
 	Now       time.Time      // zero: time.Now()
 }
 
-// Outgoing is a reply in the outbox.
+// Outgoing is a reply, or an automated mail (Auto), in the outbox.
 type Outgoing struct {
-	ID        int64      `json:"id"`
-	MessageID string     `json:"messageId"`
-	Answers   string     `json:"answers,omitempty"` // the Message-ID answered
-	ThreadID  int64      `json:"threadId,omitempty"`
-	To        Address    `json:"to"`
-	Subject   string     `json:"subject"`
-	Text      string     `json:"text"`
-	State     string     `json:"state"` // queued, sending, sent, failed, uncertain
+	ID        int64   `json:"id"`
+	MessageID string  `json:"messageId"`
+	Answers   string  `json:"answers,omitempty"` // the Message-ID answered
+	ThreadID  int64   `json:"threadId,omitempty"`
+	To        Address `json:"to"`
+	Subject   string  `json:"subject"`
+	Text      string  `json:"text"`
+	// State is where it stands:
+	//   queued     waiting for its time (SendAt) or for the next round
+	//   sending    being handed to the SMTP server right now
+	//   sent       the server took it (then Appended, Flagged follow)
+	//   failed     refused: retried at NextTry, or, Permanent, kept for the owner
+	//   uncertain  interrupted while handing it over: it may have gone; the
+	//              owner decides (SendAgain), it is never resent on its own
+	//   expired    automated mail whose Expires passed before it could go:
+	//              not sent, and final (ErrorCode CodeExpired)
+	State     string     `json:"state"`
 	Attempts  int        `json:"attempts"`
 	Error     string     `json:"error,omitempty"`     // as the server or the network said it
 	ErrorCode string     `json:"errorCode,omitempty"` // what it means: see SendErrorCode
@@ -48,8 +57,10 @@ type Outgoing struct {
 	SendAt    time.Time  `json:"sendAt"`
 	NextTry   *time.Time `json:"nextTry,omitempty"`
 	SentAt    *time.Time `json:"sentAt,omitempty"`
-	Appended  bool       `json:"appended"` // a copy is in the server's Sent folder
-	Flagged   bool       `json:"flagged"`  // the original is marked answered on the server
+	Appended  bool       `json:"appended"`            // a copy is in the server's Sent folder
+	Flagged   bool       `json:"flagged"`             // the original is marked answered on the server (or there is none)
+	Auto      bool       `json:"auto"`                // automated mail (QueueAuto), not a reply
+	Expires   *time.Time `json:"expiresAt,omitempty"` // automated mail not sent after it; nil: never
 }
 
 // ErrEmptyReply: a reply needs some text.
@@ -236,5 +247,10 @@ func outgoingMsg(o *outboxRow) (*gomail.Msg, error) {
 		m.SetGenHeader(gomail.HeaderReferences, "<"+strings.Join(refs, "> <")+">")
 	}
 	m.SetBodyString(gomail.TypeTextPlain, o.body)
+	if o.auto {
+		if err := addAutoParts(m, o); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }

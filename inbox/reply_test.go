@@ -216,8 +216,14 @@ func TestReplyFiledLaterWhenIMAPIsDown(t *testing.T) {
 	if o.State != "sent" || o.Appended || o.Flagged {
 		t.Fatalf("sent without IMAP: %+v", o)
 	}
-	if th := threadOf(t, rs.db, "a1@example.com"); th.Messages != 2 || th.WaitingSince != nil {
+	th := threadOf(t, rs.db, "a1@example.com")
+	if th.Messages != 2 || th.WaitingSince != nil {
 		t.Errorf("thread: %+v", th)
+	}
+	// The thread reads with the reply's local copy in it (no server UID yet).
+	if msgs, err := ThreadMessages(context.Background(), rs.db, th.ID); err != nil || len(msgs) != 2 ||
+		msgs[1].MessageID != o.MessageID || msgs[1].UID != 0 || !msgs[1].Outgoing {
+		t.Errorf("thread's messages: %+v %v", msgs, err)
 	}
 	done, err := rs.sender(t, true).SendDue(context.Background())
 	if err != nil || len(done) != 1 || !done[0].Appended || !done[0].Flagged {

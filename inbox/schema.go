@@ -189,4 +189,18 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 	// found through its threads), and every index costs each stored
 	// message a B-tree insert: a first sync stores tens of thousands.
 	`DROP INDEX message_by_from`,
+	// Automated mail (thank-you notes, delivery news, appointment
+	// reminders: see package reminders) goes through the same outbox as the
+	// owner's replies, so that it gets the same care: sent once, retried,
+	// kept when refused, filed in Sent. It answers nothing (answers stays
+	// ''), may carry an invitation, and may stop being worth sending: a
+	// reminder of yesterday's appointment is not sent late, it expires
+	// (state expired, beside queued, sending, sent, failed, uncertain).
+	`ALTER TABLE outbox ADD COLUMN auto INTEGER NOT NULL DEFAULT 0; -- written by a rule, not by the owner
+	ALTER TABLE outbox ADD COLUMN reply_to TEXT NOT NULL DEFAULT ''; -- the Reply-To header; '': none
+	ALTER TABLE outbox ADD COLUMN unsubscribe TEXT NOT NULL DEFAULT ''; -- a mailto: URL for List-Unsubscribe; '': none
+	ALTER TABLE outbox ADD COLUMN calendar TEXT NOT NULL DEFAULT ''; -- an .ics invitation's text; '': none
+	ALTER TABLE outbox ADD COLUMN calendar_method TEXT NOT NULL DEFAULT ''; -- its iTIP method: REQUEST, CANCEL
+	ALTER TABLE outbox ADD COLUMN expires_at TEXT; -- not sent after it (state expired); NULL: never
+	`,
 }}

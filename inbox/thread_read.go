@@ -40,7 +40,7 @@ func (t *Thread) Waiting(now time.Time) time.Duration {
 type Message struct {
 	ID          int64        `json:"id"`
 	Folder      string       `json:"folder"`
-	UID         uint32       `json:"uid"`
+	UID         uint32       `json:"uid"` // 0: a local copy of a reply just sent, not synced from the server yet
 	MessageID   string       `json:"messageId,omitempty"`
 	InReplyTo   []string     `json:"inReplyTo,omitempty"`
 	References  []string     `json:"references,omitempty"`
@@ -234,10 +234,14 @@ func queryMessages(ctx context.Context, db *sql.DB, where string, args ...any) (
 	for rows.Next() {
 		var m Message
 		var inReplyTo, refs, replyTo, to, cc, at, problems string
-		if err := rows.Scan(&m.ID, &m.Folder, &m.UID, &m.MessageID, &inReplyTo, &refs, &m.Subject, &m.From.Name,
+		var uid int64 // negative for a local copy (see Sender.recordSent)
+		if err := rows.Scan(&m.ID, &m.Folder, &uid, &m.MessageID, &inReplyTo, &refs, &m.Subject, &m.From.Name,
 			&m.From.Addr, &replyTo, &to, &cc, &at, &m.Outgoing, &m.Kind, &m.Seen, &m.Answered, &m.Body, &m.FromHTML,
 			&problems, &m.ThreadID); err != nil {
 			return nil, err
+		}
+		if uid > 0 {
+			m.UID = uint32(uid)
 		}
 		m.InReplyTo, m.References = strings.Fields(inReplyTo), strings.Fields(refs)
 		m.ReplyTo, m.To, m.Cc = strings.Fields(replyTo), strings.Fields(to), strings.Fields(cc)

@@ -14,6 +14,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log"
 	"math/big"
@@ -176,6 +177,24 @@ type SMTPServer struct {
 	deliver   func(Received)
 	refuse    func(rcpt string) error
 	authMechs []string
+	conns     int // connections accepted
+	perConn   int // messages a connection carries before it is dropped; 0: no limit
+}
+
+// Connections is how many connections the server has accepted so far.
+func (s *SMTPServer) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// DropAfter has the server drop each connection, without a word, when it
+// is asked for a message more than n (at MAIL FROM), as a server that
+// limits what a connection carries, or drops idle ones, does; 0: never.
+func (s *SMTPServer) DropAfter(n int) {
+	s.mu.Lock()
+	s.perConn = n
+	s.mu.Unlock()
 }
 
 // Refuse has f decide on each recipient from now on: a non-nil error (an
@@ -239,15 +258,20 @@ func StartSMTP(t testing.TB, sec Mode, cert *tls.Certificate) *SMTPServer {
 
 type smtpBackend struct{ st *SMTPServer }
 
-func (b smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
-	return &smtpSession{st: b.st}, nil
+func (b smtpBackend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	b.st.mu.Lock()
+	b.st.conns++
+	b.st.mu.Unlock()
+	return &smtpSession{st: b.st, conn: c}, nil
 }
 
 type smtpSession struct {
 	st     *SMTPServer
+	conn   *smtp.Conn
 	authed bool
 	from   string
 	to     []string
+	taken  int // messages taken on this connection
 }
 
 func (s *smtpSession) AuthMechanisms() []string { return s.st.authMechs }
@@ -265,6 +289,13 @@ func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
 func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	if !s.authed {
 		return smtp.ErrAuthRequired
+	}
+	s.st.mu.Lock()
+	limit := s.st.perConn
+	s.st.mu.Unlock()
+	if limit > 0 && s.taken >= limit {
+		s.conn.Close()
+		return errors.New("dropped")
 	}
 	s.from = from
 	return nil
@@ -289,6 +320,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 		return err
 	}
 	got := Received{From: s.from, To: s.to, Data: buf.Bytes()}
+	s.taken++
 	s.st.mu.Lock()
 	s.st.mail = append(s.st.mail, got)
 	deliver := s.st.deliver
