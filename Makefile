@@ -63,6 +63,18 @@ test-deps: deps
 	else \
 	  echo "Not a Debian/Ubuntu system: install Dovecot (/usr/sbin/dovecot) for the mailbox integration tests; they skip without it."; \
 	fi
+	@# The calendar invitations are read back by a real calendar parser
+	@# (ical.js, installed by the test with npm at the version pinned in
+	@# reminders/testdata/icaljs): that needs node. A node from elsewhere
+	@# (NodeSource) is kept: Debian's npm would conflict with it.
+	@if ! command -v node >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing: nodejs npm (for the calendar invitation tests)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || exit 1; \
+	  else \
+	    echo "The calendar invitation tests need node (they skip without it):  sudo apt-get install -y nodejs npm"; \
+	  fi; \
+	fi
 
 ## build: the desktop binary (GLFW, cgo)
 build: deps
@@ -76,6 +88,8 @@ run: build
 ## integration tests against a private Dovecot), then the real binary must build
 test: test-deps
 	$(GO) vet -tags ci ./...
+	@# With node here, a calendar parser that cannot run is a failure, not a skip.
+	if command -v node >/dev/null 2>&1; then export MOSTRADOR_REQUIRE_ICALJS=1; fi; \
 	$(GO) test -tags ci -count=1 ./...
 	CGO_ENABLED=1 $(GO) build -o /dev/null .
 
@@ -99,12 +113,13 @@ bench:
 	$(GO) test -tags ci -run '^$$' -bench 'Search100k' -benchtime 20x ./inbox
 	$(GO) test -tags ci -run '^$$' -bench 'ParseMessage' -benchmem ./inbox
 
-## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text, saved-reply fields)
+## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text, saved-reply fields, calendar text)
 fuzz:
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzReadCSV -fuzztime 60s ./orders
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzImport -fuzztime 60s ./orders
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzParseMessage -fuzztime 60s ./inbox
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzParse -fuzztime 60s ./internal/tmpl
+	$(GO) test -tags ci -run '^$$' -fuzz FuzzICSText -fuzztime 60s ./reminders
 
 clean:
 	rm -f $(BIN)
