@@ -173,11 +173,11 @@ func (pl *planning) plan(j job) (bool, error) {
 		deadline = stamp(j.deadline)
 	}
 	res, err := pl.tx.ExecContext(pl.ctx, `INSERT INTO job(rule, step, customer_id, about, version, order_id,
-		appointment_id, transactional, critical, due_at, deadline, data, planned_at, updated_at)
-		VALUES(?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?, ?, ?, ?, ?)
+		appointment_id, transactional, critical, anytime, due_at, deadline, data, planned_at, updated_at)
+		VALUES(?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(rule, step, customer_id, about, version) DO NOTHING`,
 		j.rule, j.step, j.customer, j.about, j.version, j.order, j.appointment, rs.Transactional, j.critical,
-		stamp(j.due), deadline, string(data), stamp(pl.now), stamp(pl.now))
+		j.anytime, stamp(j.due), deadline, string(data), stamp(pl.now), stamp(pl.now))
 	if err != nil {
 		return false, err
 	}
@@ -212,6 +212,24 @@ func (p *Planner) Orders(ctx context.Context, changes []orders.Change) (Planned,
 		}
 	}
 	return p.end(pl, err)
+}
+
+// maxSupply is the longest a product can last (supply days).
+const maxSupply = 365 * 24 * time.Hour
+
+// Plannable reports whether an order change can plan anything at now. A
+// caller gathering a big import's changes to plan keeps only these, rather
+// than every old order's.
+func Plannable(c orders.Change, now time.Time) bool {
+	switch c.Kind {
+	case "new":
+		return c.PlacedAt != nil && now.Sub(*c.PlacedAt) <= maxSupply // a reorder reminder may still lie ahead
+	case "shipped", "delivered":
+		return c.At == nil || now.Sub(*c.At) <= deliveryWindow
+	case "tracking", "cancelled", "refunded":
+		return true
+	}
+	return false
 }
 
 // seenAt is when a change happened: the file's date, else now (the import
@@ -251,6 +269,13 @@ func (pl *planning) order(c orders.Change) error {
 		if pl.now.Sub(at) > deliveryWindow {
 			pl.out.TooOld++
 			return nil
+		}
+		if c.Kind == "delivered" {
+			// Arrived before "on its way" went: one email says it all.
+			if err := pl.cancel("job.alreadyDelivered", `rule = ? AND step = 'shipped' AND about = ? AND customer_id = ?`,
+				Delivery, about, c.CustomerID); err != nil {
+				return err
+			}
 		}
 		j := base
 		j.rule, j.step, j.due, j.deadline = Delivery, c.Kind, at.Add(pl.rules[Delivery].Delay), at.Add(deliveryWindow)

@@ -24,18 +24,20 @@ var Migrations = database.Migrations{Package: "reminders", Steps: []string{
 		appointment_id INTEGER,
 		transactional  INTEGER NOT NULL DEFAULT 0, -- exempt from the frequency cap
 		critical       INTEGER NOT NULL DEFAULT 0, -- quiet hours move it to the evening before, not the morning after
+		anytime        INTEGER NOT NULL DEFAULT 0, -- goes even in the quiet hours (the customer has just booked)
 		due_at         TEXT NOT NULL,
 		deadline       TEXT,                     -- after it the email means nothing any more: skipped
 		state          TEXT NOT NULL DEFAULT 'planned', -- planned queued skipped cancelled
 		reason         TEXT NOT NULL DEFAULT '', -- why skipped, cancelled or postponed: a translation key
 		outbox_id      INTEGER,                  -- the email in the mailbox's outbox, once queued
+		queued_at      TEXT,                     -- when it was handed to the outbox (the frequency cap counts these)
 		data           TEXT NOT NULL DEFAULT '{}', -- what the change said that the email tells (tracking, the ICS sequence)
 		planned_at     TEXT NOT NULL,
 		updated_at     TEXT NOT NULL,
 		UNIQUE(rule, step, customer_id, about, version)
 	);
 	CREATE INDEX job_due ON job(due_at) WHERE state = 'planned';
-	CREATE INDEX job_customer ON job(customer_id, state);
+	CREATE INDEX job_customer ON job(customer_id, state, queued_at);
 	CREATE INDEX job_appointment ON job(appointment_id) WHERE appointment_id IS NOT NULL;
 	CREATE INDEX job_outbox ON job(outbox_id) WHERE outbox_id IS NOT NULL;
 
@@ -74,7 +76,7 @@ var Migrations = database.Migrations{Package: "reminders", Steps: []string{
 	-- Reorder reminders: how many days a product lasts, by SKU or name.
 	CREATE TABLE supply (
 		product    TEXT PRIMARY KEY COLLATE NOCASE,
-		days       INTEGER NOT NULL CHECK (days > 0),
+		days       INTEGER NOT NULL CHECK (days BETWEEN 1 AND 365),
 		updated_at TEXT NOT NULL
 	) WITHOUT ROWID`,
 }}

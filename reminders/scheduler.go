@@ -1,0 +1,263 @@
+package reminders
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"mostrador/inbox"
+)
+
+// The scheduler: at a job's due time the guards run (the rule still on,
+// not too late, an address, no opt-out, not in the quiet hours, the
+// frequency cap, no question of the customer's left unanswered), then the
+// email is written from the rule's template and handed to the mailbox's
+// outbox in the same transaction that marks the job queued. The outbox
+// sends it exactly once, retries it, and files it in Sent.
+
+// Email is an automated email ready to go, as the mailbox's outbox takes it.
+type Email = inbox.AutoMail
+
+// Mailbox is where the scheduler hands emails: the shop's outbox (see
+// InboxMailbox), which sends each exactly once.
+type Mailbox interface {
+	// Queue writes the email into the outbox inside tx and returns its row.
+	Queue(ctx context.Context, tx *sql.Tx, e Email) (int64, error)
+	// SendDue sends what the outbox holds that is due.
+	SendDue(ctx context.Context) error
+}
+
+// Scheduler sends the jobs that fall due.
+type Scheduler struct {
+	DB      *sql.DB
+	Mailbox Mailbox          // nil: jobs are judged and written, nothing is queued (no account yet)
+	Now     func() time.Time // nil: time.Now
+	// Batch is how many due jobs one round takes (0: 200); the rest come in
+	// the next round, at once.
+	Batch int
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+func (s *Scheduler) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Report is what one round did.
+type Report struct {
+	Queued    int       `json:"queued"`
+	Skipped   int       `json:"skipped"`
+	Postponed int       `json:"postponed"`
+	Cancelled int       `json:"cancelled"`
+	Next      time.Time `json:"next,omitempty"` // the next planned job's due time; zero: none
+	More      bool      `json:"more,omitempty"` // more jobs are due than one round takes
+}
+
+// dueJob is a job the round judges.
+type dueJob struct {
+	id, customer, order, appointment int64
+	rule, step, about, data          string
+	version                          int64
+	transactional, critical, anytime bool
+	due                              time.Time
+	deadline                         *time.Time
+}
+
+// Wake makes a running scheduler look at its jobs now (after an import,
+// an appointment change, a sync that answered a customer).
+func (s *Scheduler) Wake() {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs rounds until ctx ends: at once, then when the next job falls due,
+// when woken, and at least every maxSleep (the clock may jump: a laptop
+// that slept). A round cut short by ctx leaves every job as it was or as
+// the round recorded it.
+func (s *Scheduler) Run(ctx context.Context, maxSleep time.Duration, onRound func(Report, error)) {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	for {
+		rep, err := s.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if onRound != nil {
+			onRound(rep, err)
+		}
+		sleep := maxSleep
+		if rep.More {
+			sleep = 0
+		} else if !rep.Next.IsZero() && rep.Next.Sub(s.now()) < sleep {
+			sleep = max(rep.Next.Sub(s.now()), 0)
+		}
+		if err != nil {
+			sleep = min(maxSleep, time.Minute) // a database error: try again soon
+		}
+		timer := time.NewTimer(sleep)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-s.wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// RunOnce judges the jobs due now, queues those that may go, and has the
+// mailbox send them.
+func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
+	var rep Report
+	now := s.now()
+	env, err := loadEnv(ctx, s.DB, now)
+	if err != nil {
+		return rep, err
+	}
+	batch := s.Batch
+	if batch <= 0 {
+		batch = 200
+	}
+	due, err := dueJobs(ctx, s.DB, now, batch+1)
+	if err != nil {
+		return rep, err
+	}
+	if len(due) > batch {
+		due, rep.More = due[:batch], true
+	}
+	for _, j := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := s.judge(ctx, env, j, &rep); err != nil {
+			return rep, fmt.Errorf("job %d (%s): %w", j.id, j.rule, err)
+		}
+	}
+	if s.Mailbox != nil && rep.Queued > 0 && ctx.Err() == nil {
+		if err := s.Mailbox.SendDue(ctx); err != nil {
+			return rep, err
+		}
+	}
+	var next sql.NullString
+	if err := s.DB.QueryRowContext(ctx, `SELECT min(due_at) FROM job WHERE state = 'planned'`).Scan(&next); err != nil {
+		return rep, err
+	}
+	if next.Valid {
+		rep.Next, _ = parseStamp(next.String)
+	}
+	return rep, nil
+}
+
+// dueJobs lists the planned jobs due by now, oldest first.
+func dueJobs(ctx context.Context, db *sql.DB, now time.Time, limit int) ([]dueJob, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, customer_id, coalesce(order_id, 0), coalesce(appointment_id, 0),
+		rule, step, about, data, version, transactional, critical, anytime, due_at, deadline
+		FROM job WHERE state = 'planned' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, stamp(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dueJob
+	for rows.Next() {
+		var j dueJob
+		var due string
+		var deadline sql.NullString
+		if err := rows.Scan(&j.id, &j.customer, &j.order, &j.appointment, &j.rule, &j.step, &j.about, &j.data,
+			&j.version, &j.transactional, &j.critical, &j.anytime, &due, &deadline); err != nil {
+			return nil, err
+		}
+		if j.due, err = parseStamp(due); err != nil {
+			return nil, err
+		}
+		if deadline.Valid {
+			d, err := parseStamp(deadline.String)
+			if err != nil {
+				return nil, err
+			}
+			j.deadline = &d
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// verdict is what the guards decide for a job.
+type verdict struct {
+	skip, cancel string    // a reason to skip or cancel it
+	postpone     time.Time // a later time to look again
+	why          string    // the postponement's reason
+}
+
+// judge runs the guards on one job and records what they decide; a job
+// that may go is written and queued.
+func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, rep *Report) error {
+	v, mail, err := env.guard(ctx, j)
+	if err != nil {
+		return err
+	}
+	now := env.now
+	switch {
+	case v.cancel != "":
+		rep.Cancelled++
+		return s.record(ctx, j, `state = 'cancelled', reason = ?`, v.cancel)
+	case v.skip != "":
+		rep.Skipped++
+		return s.record(ctx, j, `state = 'skipped', reason = ?`, v.skip)
+	case !v.postpone.IsZero():
+		if j.deadline != nil && v.postpone.After(*j.deadline) {
+			rep.Skipped++
+			return s.record(ctx, j, `state = 'skipped', reason = ?`, v.why)
+		}
+		rep.Postponed++
+		return s.record(ctx, j, `due_at = ?, reason = ?`, stamp(v.postpone), v.why)
+	}
+	if s.Mailbox == nil {
+		return nil // no mailbox yet: the job waits
+	}
+	mail.SendAt = now
+	if j.deadline != nil {
+		mail.Expires = *j.deadline
+	}
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	id, err := s.Mailbox.Queue(ctx, tx, *mail)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?, queued_at = ?,
+		updated_at = ? WHERE id = ? AND state = 'planned'`, id, stamp(now), stamp(now), j.id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // another scheduler took it: its email is not queued (rollback)
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	rep.Queued++
+	return nil
+}
+
+// record changes a planned job's row (still planned, or nothing happens).
+func (s *Scheduler) record(ctx context.Context, j dueJob, set string, args ...any) error {
+	args = append(args, stamp(s.now()), j.id)
+	_, err := s.DB.ExecContext(ctx, `UPDATE job SET `+set+`, updated_at = ? WHERE id = ? AND state = 'planned'`, args...)
+	return err
+}
+
+// ErrNoMailbox: automated emails need the shop's mailbox set up.
+var ErrNoMailbox = errors.New("no mailbox account: automated emails cannot be sent")
