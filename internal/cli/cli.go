@@ -25,6 +25,7 @@ import (
 	"mostrador/internal/database"
 	"mostrador/internal/settings"
 	"mostrador/orders"
+	"mostrador/reminders"
 )
 
 // Exit statuses. An import with rejected rows is not a failure, but scripts
@@ -150,7 +151,7 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 	case "saved":
 		return c.savedCmd(rest[1:])
 	case "reminders":
-		return c.errorf("cli.later", map[string]any{"Command": rest[0]})
+		return c.remindersCmd(rest[1:])
 	case "help":
 		fmt.Fprint(stdout, c.t("cli.usage", nil))
 		return exitOK
@@ -225,7 +226,7 @@ func (c *cli) openDB() (*sql.DB, int) {
 	if err != nil {
 		return nil, c.dbError(err)
 	}
-	if err := database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations); err != nil {
+	if err := database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations, reminders.Migrations); err != nil {
 		db.Close()
 		var newer *database.NewerError
 		if errors.As(err, &newer) {

@@ -182,14 +182,6 @@ func TestUnknownLanguage(t *testing.T) {
 
 func TestLaterCommands(t *testing.T) {
 	db := isolate(t)
-	for _, args := range [][]string{
-		{"reminders", "run"}, {"reminders", "list", "--json"},
-	} {
-		o := mostrador(t, append([]string{"--db", db, "--lang", "en"}, args...)...)
-		o.wantError(t, exitFailure, "en", fmt.Sprintf(`the "%s" command comes in a later version of Mostrador`, args[0]))
-		o = mostrador(t, append([]string{"--db", db, "--lang", "es"}, args...)...)
-		o.wantError(t, exitFailure, "es", fmt.Sprintf("el comando «%s» llega en una próxima versión de Mostrador", args[0]))
-	}
 	mostrador(t, "--db", db, "--lang", "en", "--demo").wantError(t, exitFailure, "en",
 		"the demo (--demo) does not exist in this version yet; open the window without --demo and import an orders file")
 }

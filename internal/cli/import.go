@@ -15,6 +15,7 @@ import (
 
 	"mostrador/internal/settings"
 	"mostrador/orders"
+	"mostrador/reminders"
 )
 
 // importCmd is "import orders FILE" and "import appointments FILE": an
@@ -60,21 +61,60 @@ func (c *cli) importCmd(args []string) int {
 // into the order log.
 func (c *cli) importOrders(ctx context.Context, db *sql.DB, path string, opts orders.Options, asJSON bool) int {
 	var shown changeList
+	var plannable []orders.Change
+	now := time.Now()
 	if !asJSON {
 		// The text report lists a few changes: take them as they come rather
-		// than holding every new order of a big file.
-		opts.OnChange = shown.add
+		// than holding every new order of a big file, and keep for the
+		// automated emails only the changes that can plan one.
+		opts.OnChange = func(ch orders.Change) {
+			shown.add(ch)
+			if ch.Kind == "reset" {
+				plannable = plannable[:0]
+			} else if reminders.Plannable(ch, now) {
+				plannable = append(plannable, ch)
+			}
+		}
 	}
 	res, err := orders.ImportFile(ctx, db, path, opts)
 	if err != nil {
 		return c.importError(path, err)
 	}
 	if asJSON {
-		c.printJSON(c.localize(res))
+		plannable = res.Changes
+	}
+	planned, err := (&reminders.Planner{DB: db, DryRun: opts.DryRun}).Orders(ctx, plannable)
+	if err != nil {
+		return c.dbError(err)
+	}
+	if asJSON {
+		out := c.localize(res)
+		out.Reminders = &planned
+		c.printJSON(out)
 	} else {
 		c.printImport(res, &shown)
+		c.printPlanned(planned, opts.DryRun)
 	}
 	return importStatus(res.Imported(), len(res.Rejected))
+}
+
+// printPlanned says how many automated emails an import planned (or, in a
+// dry run, would plan), by rule.
+func (c *cli) printPlanned(p reminders.Planned, dryRun bool) {
+	if p.Total() == 0 {
+		return
+	}
+	var detail []string
+	for _, r := range reminders.RuleNames() {
+		if n := p.Jobs[r]; n > 0 {
+			detail = append(detail, fmt.Sprintf("%s %d", r, n))
+		}
+	}
+	key := "cli.remindersPlanned"
+	if dryRun {
+		key = "cli.remindersWouldPlan"
+	}
+	fmt.Fprintln(c.stdout, c.t(key, map[string]any{"Count": p.Total(), "Detail": strings.Join(detail, ", ")}))
 }
 
 // importError words why a file could not be imported at all; a bad
@@ -125,8 +165,9 @@ func (c *cli) checkImportFile(path string) int {
 // jsonResult is the import result with each rejection's reason in words.
 type jsonResult struct {
 	*orders.Result
-	Rejected []jsonRejection `json:"rejected"`
-	Warnings []string        `json:"warnings"`
+	Rejected  []jsonRejection    `json:"rejected"`
+	Warnings  []string           `json:"warnings"`
+	Reminders *reminders.Planned `json:"reminders,omitempty"` // the automated emails it planned (would plan, in a dry run)
 }
 
 type jsonRejection struct {
@@ -235,12 +276,17 @@ func (c *cli) importAppointments(ctx context.Context, db *sql.DB, path string, o
 	if err != nil {
 		return c.importError(path, err)
 	}
+	planned, err := (&reminders.Planner{DB: db, DryRun: opts.DryRun}).Appointments(ctx, res.Changes)
+	if err != nil {
+		return c.dbError(err)
+	}
 	if asJSON {
-		out := jsonAppointments{AppointmentResult: res}
+		out := jsonAppointments{AppointmentResult: res, Reminders: &planned}
 		out.Rejected, out.Warnings = c.reasons(res.Rejected, res.Warnings)
 		c.printJSON(out)
 	} else {
 		c.printAppointments(res)
+		c.printPlanned(planned, opts.DryRun)
 	}
 	return importStatus(res.Imported(), len(res.Rejected))
 }
@@ -249,8 +295,9 @@ func (c *cli) importAppointments(ctx context.Context, db *sql.DB, path string, o
 // reason in words.
 type jsonAppointments struct {
 	*orders.AppointmentResult
-	Rejected []jsonRejection `json:"rejected"`
-	Warnings []string        `json:"warnings"`
+	Rejected  []jsonRejection    `json:"rejected"`
+	Warnings  []string           `json:"warnings"`
+	Reminders *reminders.Planned `json:"reminders,omitempty"`
 }
 
 func (c *cli) printAppointments(res *orders.AppointmentResult) {

@@ -158,10 +158,21 @@ type importJSON struct {
 		Inserted int `json:"inserted"`
 		Updated  int `json:"updated"`
 	} `json:"customers"`
-	Changes  []changeJSON    `json:"changes"`
-	DryRun   bool            `json:"dryRun"`
-	Rejected []rejectionJSON `json:"rejected"`
-	Warnings []string        `json:"warnings"`
+	Changes   []changeJSON    `json:"changes"`
+	DryRun    bool            `json:"dryRun"`
+	Rejected  []rejectionJSON `json:"rejected"`
+	Warnings  []string        `json:"warnings"`
+	Reminders plannedJSON     `json:"reminders"`
+}
+
+// plannedJSON is what an import planned of the automated emails (or would
+// plan, in a dry run).
+type plannedJSON struct {
+	Jobs      map[string]int `json:"jobs"`
+	Cancelled int            `json:"cancelled"`
+	TooOld    int            `json:"tooOld"`
+	Off       int            `json:"off"`
+	NoEmail   int            `json:"noEmail"`
 }
 
 type changeJSON struct {

@@ -133,7 +133,11 @@ func (c *cli) account(ctx context.Context, db *sql.DB) (*inbox.Account, int) {
 
 // sender sends with the account's passwords; IMAP is only for filing.
 func (c *cli) sender(db *sql.DB, acct *inbox.Account) *inbox.Sender {
-	return inbox.NewSender(db, acct, c.passwords())
+	s, err := shop.NewSender(context.Background(), db, acct, c.passwords())
+	if err != nil { // a rate the settings refused to store cannot be read back: send unpaced rather than not at all
+		return inbox.NewSender(db, acct, c.passwords())
+	}
+	return s
 }
 
 func (c *cli) printReply(o *inbox.Outgoing, asJSON bool, filing string) int {

@@ -3,11 +3,14 @@ package shop
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"mostrador/inbox"
+	"mostrador/internal/settings"
 )
 
 // Mailbox keeps the shop's mail in step while the window is open: new mail
@@ -45,7 +48,10 @@ func (m *Mailbox) Run(ctx context.Context) error {
 	if _, err := inbox.RecoverInterrupted(ctx, m.DB); err != nil {
 		return err
 	}
-	sender := inbox.NewSender(m.DB, acct, m.Secrets)
+	sender, err := NewSender(ctx, m.DB, acct, m.Secrets)
+	if err != nil {
+		return err
+	}
 	w := &inbox.Watcher{DB: m.DB, ShopAddr: acct.FromAddr, Addr: acct.IMAP.Addr(), OnStatus: m.OnStatus,
 		Connect: func(_ context.Context, o *imapclient.Options) (*imapclient.Client, error) {
 			return dialer.DialIMAP(acct.IMAP, pw, o)
@@ -80,4 +86,19 @@ func (m *Mailbox) SyncNow() {
 	if w != nil {
 		w.Kick()
 	}
+}
+
+// NewSender is the outbox's Sender for the account, pacing automated
+// emails at the shop's reminders.rate_per_minute: every Sender may send
+// them (a sync sends what is due), and each must keep the pace.
+func NewSender(ctx context.Context, db *sql.DB, acct *inbox.Account, secrets *inbox.Secrets) (*inbox.Sender, error) {
+	s := inbox.NewSender(db, acct, secrets)
+	rate, err := settings.Get(ctx, db, settings.RatePerMinute)
+	if err != nil {
+		return nil, err
+	}
+	if s.RatePerMinute, err = strconv.Atoi(rate.Value); err != nil {
+		return nil, fmt.Errorf("%s %q: %w", settings.RatePerMinute, rate.Value, err)
+	}
+	return s, nil
 }

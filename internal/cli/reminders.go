@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"time"
+
+	"mostrador/inbox"
+	"mostrador/reminders"
+)
+
+// remindersCmd is "reminders run|list|enable|disable".
+func (c *cli) remindersCmd(args []string) int {
+	if len(args) == 0 {
+		return c.usage(c.t("cli.remindersWhat", nil))
+	}
+	switch args[0] {
+	case "run":
+		return c.remindersRun(args[1:])
+	case "list":
+		return c.remindersList(args[1:])
+	case "enable", "disable":
+		return c.remindersEnable(args[0] == "enable", args[1:])
+	}
+	return c.usage(c.t("cli.remindersWhat", nil))
+}
+
+// remindersRun plans nothing new; it judges the jobs due now (or at --now),
+// queues those the guards let go and sends them, once.
+func (c *cli) remindersRun(args []string) int {
+	fs := flag.NewFlagSet("reminders run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	nowFlag := fs.String("now", "", "")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.flagError(err)
+	}
+	if len(pos) > 0 {
+		return c.usage(c.t("cli.remindersWhat", nil))
+	}
+	clock := time.Now
+	if *nowFlag != "" {
+		at, err := time.Parse(time.RFC3339, *nowFlag)
+		if err != nil {
+			return c.usage(c.t("cli.flagBadValue", map[string]any{"Flag": "--now", "Value": *nowFlag}))
+		}
+		clock = func() time.Time { return at }
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	acct, code := c.account(ctx, db)
+	if acct == nil {
+		return code
+	}
+	if _, err := inbox.RecoverInterrupted(ctx, db); err != nil {
+		return c.dbError(err)
+	}
+	sender := c.sender(db, acct)
+	sender.Now = clock
+	s := &reminders.Scheduler{DB: db, Now: clock,
+		Mailbox: &reminders.InboxMailbox{Account: acct, Sender: sender, Now: clock}}
+	var total reminders.Report
+	for {
+		rep, err := s.RunOnce(ctx)
+		total.Queued += rep.Queued
+		total.Skipped += rep.Skipped
+		total.Postponed += rep.Postponed
+		total.Cancelled += rep.Cancelled
+		total.Next = rep.Next
+		if err != nil {
+			return c.fail(c.t("cli.remindersFailed", map[string]any{"Err": err.Error()}))
+		}
+		if !rep.More || ctx.Err() != nil {
+			break
+		}
+	}
+	if *asJSON {
+		c.printJSON(total)
+		return exitOK
+	}
+	next := "-"
+	if !total.Next.IsZero() {
+		next = total.Next.In(c.loc).Format("2006-01-02 15:04")
+	}
+	fmt.Fprintln(c.stdout, c.t("cli.remindersRun", map[string]any{"Queued": total.Queued, "Skipped": total.Skipped,
+		"Postponed": total.Postponed, "Cancelled": total.Cancelled, "Next": next}))
+	return exitOK
+}
+
+// remindersList prints the automated emails: planned, sent, and why not.
+func (c *cli) remindersList(args []string) int {
+	fs := flag.NewFlagSet("reminders list", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	state := fs.String("state", "", "")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.flagError(err)
+	}
+	if len(pos) > 0 {
+		return c.usage(c.t("cli.remindersWhat", nil))
+	}
+	if *state != "" && !slices.Contains(reminders.ListStates(), *state) {
+		return c.usage(c.t("cli.remindersState", map[string]any{"State": *state,
+			"States": strings.Join(reminders.ListStates(), ", ")}))
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	jobs, err := reminders.List(context.Background(), db, *state, 0)
+	if err != nil {
+		return c.dbError(err)
+	}
+	if *asJSON {
+		c.printJSON(jobs)
+		return exitOK
+	}
+	if len(jobs) == 0 {
+		fmt.Fprintln(c.stdout, c.t("cli.remindersNone", nil))
+		return exitOK
+	}
+	for _, j := range jobs {
+		what := j.Rule
+		if j.Step != "" {
+			what += " " + j.Step
+		}
+		line := fmt.Sprintf("%-6d %-16s %-10s %-28s %-24s %s", j.ID, j.Due.In(c.loc).Format("2006-01-02 15:04"), j.State,
+			what, j.Customer, j.About)
+		switch {
+		case j.ErrorCode != "":
+			line += " — " + c.sendProblem(&inbox.Outgoing{ErrorCode: j.ErrorCode, Error: j.Error})
+		case j.Reason != "":
+			line += " — " + c.t(j.Reason, nil)
+		}
+		fmt.Fprintln(c.stdout, line)
+	}
+	return exitOK
+}
+
+// remindersEnable switches rules on or off.
+func (c *cli) remindersEnable(on bool, names []string) int {
+	if len(names) == 0 {
+		return c.usage(c.t("cli.remindersRules", map[string]any{"Rules": strings.Join(reminders.RuleNames(), ", ")}))
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if err := reminders.Enable(ctx, db, names, on, time.Now()); err != nil {
+		if errors.Is(err, reminders.ErrUnknownRule) {
+			return c.usage(c.t("cli.remindersRules", map[string]any{"Rules": strings.Join(reminders.RuleNames(), ", ")}))
+		}
+		return c.dbError(err)
+	}
+	return c.printRules(ctx, db)
+}
+
+func (c *cli) printRules(ctx context.Context, db *sql.DB) int {
+	rules, err := reminders.Rules(ctx, db)
+	if err != nil {
+		return c.dbError(err)
+	}
+	for _, r := range rules {
+		state := c.t("cli.ruleOff", nil)
+		if r.Enabled {
+			state = c.t("cli.ruleOn", nil)
+		}
+		fmt.Fprintf(c.stdout, "%-12s %s\n", r.Rule, state)
+	}
+	return exitOK
+}

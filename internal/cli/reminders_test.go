@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// jobJSON is the documented shape of a job in "reminders list --json".
+type jobJSON struct {
+	ID        int64      `json:"id"`
+	Rule      string     `json:"rule"`
+	Step      string     `json:"step"`
+	Customer  string     `json:"customer"`
+	Name      string     `json:"name"`
+	About     string     `json:"about"`
+	Due       time.Time  `json:"due"`
+	State     string     `json:"state"`
+	Reason    string     `json:"reason"`
+	ErrorCode string     `json:"errorCode"`
+	Error     string     `json:"error"`
+	SentAt    *time.Time `json:"sentAt"`
+	OutboxID  int64      `json:"outboxId"`
+}
+
+func remindersList(t *testing.T, db string, args ...string) []jobJSON {
+	t.Helper()
+	o := mostrador(t, append([]string{"--db", db, "reminders", "list", "--json"}, args...)...)
+	o.want(t, exitOK)
+	var out []jobJSON
+	decodeStrict(t, o.stdout, &out)
+	return out
+}
+
+func TestRemindersCommandsWithoutMailbox(t *testing.T) {
+	db := isolate(t)
+	if got := remindersList(t, db); len(got) != 0 {
+		t.Fatalf("a new shop lists %+v", got)
+	}
+	mostrador(t, "--db", db, "--lang", "en", "reminders", "enable", "nope").wantError(t, exitUsage, "en",
+		"name the rules: thank-you, delivery, follow-up, reorder, appointment, birthday or all")
+	mostrador(t, "--db", db, "--lang", "en", "reminders", "list", "--state", "lost").wantError(t, exitUsage, "en",
+		`unknown state "lost": use planned, queued, sending, sent, failed, uncertain, expired, skipped, cancelled, attention`)
+	o := mostrador(t, "--db", db, "--lang", "en", "reminders", "disable", "thank-you")
+	if o.want(t, exitOK); !strings.Contains(o.stdout, "thank-you    off") || !strings.Contains(o.stdout, "delivery     on") ||
+		!strings.Contains(o.stdout, "birthday     off") {
+		t.Errorf("rules:\n%s", o.stdout)
+	}
+	if o := mostrador(t, "--db", db, "--lang", "en", "reminders", "run"); o.code != exitFailure ||
+		!strings.Contains(o.stderr, "no mailbox") {
+		t.Errorf("run without a mailbox: %s", o)
+	}
+}
+
+// An import plans the thank-you; "reminders run" sends it once through the
+// shop's SMTP server, and the list shows it sent.
+func TestImportPlansAndRunSends(t *testing.T) {
+	db, _, smtpSrv := mailShopServers(t)
+	mostrador(t, "--db", db, "settings", "shop.timezone", "UTC").want(t, exitOK)
+	mostrador(t, "--db", db, "settings", "shop.owner", "Lola Peña").want(t, exitOK)
+	csv := filepath.Join(t.TempDir(), "nuevos.csv")
+	placed := time.Now().UTC().Add(-2 * time.Hour)
+	if err := os.WriteFile(csv, []byte("Order,Date,Name,Email,Currency,Item,Qty,Price,Total,Status\n"+
+		"2001,"+placed.Format("2006-01-02 15:04")+",Ana Pérez,ana@example.com,EUR,Vela de soja,1,12.00,12.00,Paid\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := mostrador(t, "--db", db, "--lang", "en", "import", "orders", "--dry-run", csv)
+	if o.want(t, exitOK); !strings.Contains(o.stdout, "This import would plan 1 automated email (thank-you 1)") {
+		t.Errorf("dry run:\n%s", o.stdout)
+	}
+	o = mostrador(t, "--db", db, "--lang", "en", "import", "orders", csv)
+	if o.want(t, exitOK); !strings.Contains(o.stdout, "Automated emails planned: 1 (thank-you 1)") {
+		t.Errorf("import:\n%s", o.stdout)
+	}
+	if got := remindersList(t, db, "--state", "planned"); len(got) != 1 || got[0].Rule != "thank-you" ||
+		got[0].Customer != "ana@example.com" {
+		t.Fatalf("planned: %+v", got)
+	}
+	// At noon tomorrow (whatever the hour the test runs: no quiet hours).
+	noon := time.Now().UTC().Truncate(24 * time.Hour).Add(36 * time.Hour).Format(time.RFC3339)
+	sentBefore := len(smtpSrv.Messages())
+	o = mostrador(t, "--db", db, "reminders", "run", "--now", noon, "--json")
+	o.want(t, exitOK)
+	var rep struct {
+		Queued, Skipped, Postponed, Cancelled int
+		Next                                  *time.Time
+		More                                  bool
+	}
+	if err := json.Unmarshal([]byte(o.stdout), &rep); err != nil || rep.Queued != 1 {
+		t.Fatalf("run: %s (%v)", o.stdout, err)
+	}
+	msgs := smtpSrv.Messages()[sentBefore:]
+	if len(msgs) != 1 || msgs[0].To[0] != "ana@example.com" || !strings.Contains(string(msgs[0].Data), "Auto-Submitted: auto-generated") {
+		t.Fatalf("sent %d: %+v", len(msgs), msgs)
+	}
+	if got := remindersList(t, db, "--state", "sent"); len(got) != 1 || got[0].SentAt == nil {
+		t.Fatalf("sent list: %+v", got)
+	}
+	// Run again: nothing twice.
+	mostrador(t, "--db", db, "reminders", "run", "--now", noon).want(t, exitOK)
+	if n := len(smtpSrv.Messages()) - sentBefore; n != 1 {
+		t.Fatalf("%d emails after a second run", n)
+	}
+}
