@@ -300,3 +300,47 @@ func ListCustomers(ctx context.Context, db *sql.DB, query string, limit int) ([]
 	}
 	return out, rows.Err()
 }
+
+// FirstOrder is when a customer first ordered.
+type FirstOrder struct {
+	CustomerID int64
+	At         time.Time
+}
+
+// FirstOrdersOn lists the customers with an address whose first order was
+// placed on one of the days, written "01-31" (month-day, in UTC): the
+// anniversaries a greeting may celebrate.
+func FirstOrdersOn(ctx context.Context, db *sql.DB, days []string) ([]FirstOrder, error) {
+	if len(days) == 0 {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT o.customer_id, min(o.placed_at) AS first FROM orders o
+		JOIN customer c ON c.id = o.customer_id WHERE c.email IS NOT NULL AND o.placed_at IS NOT NULL
+		GROUP BY o.customer_id HAVING strftime('%m-%d', first) IN (?`+strings.Repeat(", ?", len(days)-1)+`)`,
+		anySlice(days)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []FirstOrder
+	for rows.Next() {
+		var f FirstOrder
+		var at string
+		if err := rows.Scan(&f.CustomerID, &at); err != nil {
+			return nil, err
+		}
+		if f.At, err = time.Parse(timeLayout, at); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+func anySlice(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}

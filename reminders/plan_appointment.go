@@ -81,11 +81,15 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 		if _, err := pl.plan(j); err != nil {
 			return err
 		}
+		// The day before at the same time on the shop's clock (across a
+		// DST change that is 23 or 25 hours), and two hours before.
+		dayBefore := c.StartsAt.In(pl.zoneOf(c.TimeZone)).AddDate(0, 0, -1)
 		for _, r := range []struct {
-			step       string
-			before, ok time.Duration
-		}{{StepRemind24, 24 * time.Hour, lateReminder24}, {StepRemind2, 2 * time.Hour, lateReminder2}} {
-			due := c.StartsAt.Add(-r.before)
+			step string
+			due  time.Time
+			ok   time.Duration
+		}{{StepRemind24, dayBefore, lateReminder24}, {StepRemind2, c.StartsAt.Add(-2 * time.Hour), lateReminder2}} {
+			due := r.due
 			if due.Before(pl.now.Add(reminderGap)) {
 				continue // too close to the confirmation
 			}
@@ -116,6 +120,16 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 		return err
 	}
 	return nil
+}
+
+// zoneOf is an appointment's time zone: its own, else the shop's.
+func (pl *planning) zoneOf(name string) *time.Location {
+	if name != "" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return pl.quiet.Zone
 }
 
 // told counts the invitations the customer was sent for an appointment

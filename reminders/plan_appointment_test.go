@@ -143,3 +143,37 @@ func TestPastAppointmentPlansNothing(t *testing.T) {
 		t.Fatalf("planned %+v", p)
 	}
 }
+
+// The 24-hour reminder is the day before at the same time on the shop's
+// clock, also across a DST change (a 23-hour day in Madrid in March, a
+// 25-hour one in Santiago in April).
+func TestAppointmentReminderAcrossDST(t *testing.T) {
+	santiago := zone(t, "America/Santiago")
+	for _, tc := range []struct {
+		name  string
+		loc   *time.Location
+		start time.Time
+		now   time.Time
+	}{
+		{"Madrid, spring forward", madrid, time.Date(2026, 3, 29, 10, 0, 0, 0, madrid), time.Date(2026, 3, 25, 10, 0, 0, 0, madrid)},
+		{"Madrid, fall back", madrid, time.Date(2026, 10, 25, 10, 0, 0, 0, madrid), time.Date(2026, 10, 20, 10, 0, 0, 0, madrid)},
+		{"Santiago, fall back", santiago, time.Date(2026, 4, 5, 10, 0, 0, 0, santiago), time.Date(2026, 4, 1, 10, 0, 0, 0, santiago)},
+		{"Santiago, spring forward", santiago, time.Date(2026, 9, 6, 10, 0, 0, 0, santiago), time.Date(2026, 9, 1, 10, 0, 0, 0, santiago)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := testDB(t)
+			setting(t, db, "shop.timezone", tc.loc.String())
+			c := appt("new", tc.start)
+			c.TimeZone = tc.loc.String()
+			planAppointments(t, db, tc.now, c)
+			r := jobs(t, db, "step = ?", StepRemind24)
+			want := time.Date(tc.start.Year(), tc.start.Month(), tc.start.Day()-1, 10, 0, 0, 0, tc.loc)
+			if len(r) != 1 || !r[0].Due.Equal(want) {
+				t.Fatalf("24-hour reminder %+v, want %v", r, want)
+			}
+			if h := tc.start.Sub(r[0].Due).Hours(); h == 24 {
+				t.Fatalf("the test does not cross a DST change (%v hours)", h)
+			}
+		})
+	}
+}

@@ -41,6 +41,7 @@ type Scheduler struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
+	greeted  string // the shop's day whose anniversaries are planned, and whether the rule was on (see PlanAnniversaries)
 }
 
 func (s *Scheduler) now() time.Time {
@@ -124,6 +125,13 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	// Once a day, and again when the rule is switched on.
+	if day := now.In(env.zone).Format(time.DateOnly) + fmt.Sprint(env.rules[Birthday].Enabled); day != s.greeted {
+		if _, err := (&Planner{DB: s.DB, Now: func() time.Time { return now }}).PlanAnniversaries(ctx); err != nil {
+			return rep, err
+		}
+		s.greeted = day
+	}
 	batch := s.Batch
 	if batch <= 0 {
 		batch = 200
@@ -145,6 +153,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 	}
 	if s.Mailbox != nil && rep.Queued > 0 && ctx.Err() == nil {
 		if err := s.Mailbox.SendDue(ctx); err != nil {
+			return rep, err
+		}
+		if err := markBadAddresses(ctx, s.DB, now); err != nil {
 			return rep, err
 		}
 	}
@@ -256,6 +267,19 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, rep *Report) 
 func (s *Scheduler) record(ctx context.Context, j dueJob, set string, args ...any) error {
 	args = append(args, stamp(s.now()), j.id)
 	_, err := s.DB.ExecContext(ctx, `UPDATE job SET `+set+`, updated_at = ? WHERE id = ? AND state = 'planned'`, args...)
+	return err
+}
+
+// markBadAddresses notes on the customer's preferences the addresses the
+// mail server refused for good: later emails to them are skipped, and the
+// card says so, until the address is corrected.
+func markBadAddresses(ctx context.Context, db *sql.DB, now time.Time) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO contact_pref(customer_id, bad_address, updated_at)
+		SELECT DISTINCT j.customer_id, ?, ? FROM job j JOIN outbox o ON o.id = j.outbox_id
+		JOIN customer c ON c.id = j.customer_id
+		WHERE o.state = 'failed' AND o.error_code = ? AND o.to_addr = c.email AND j.queued_at IS NOT NULL
+		ON CONFLICT(customer_id) DO UPDATE SET bad_address = coalesce(bad_address, excluded.bad_address),
+		updated_at = excluded.updated_at`, stamp(now), stamp(now), inbox.CodeRecipient)
 	return err
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
 	gomail "github.com/wneessen/go-mail"
 
 	"mostrador/inbox"
@@ -359,4 +360,62 @@ func decoder(cte string, r io.Reader) io.Reader {
 		return base64.NewDecoder(base64.StdEncoding, r)
 	}
 	return r
+}
+
+// An address the server refuses for good fails its email, is marked on the
+// customer, and the next email to it is skipped rather than tried.
+func TestRefusedAddressIsMarked(t *testing.T) {
+	s := newShop(t)
+	s.smtp.Refuse(func(rcpt string) error {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	})
+	s.order(t, "P-1", s.now.Add(-2*time.Hour), "Paid", "", "")
+	s.run(t)
+	if l, _ := List(context.Background(), s.db, "failed", 0); len(l) != 1 || l[0].ErrorCode != inbox.CodeRecipient {
+		t.Fatalf("failed list %+v", l)
+	}
+	var bad sql.NullString
+	if err := s.db.QueryRow(`SELECT bad_address FROM contact_pref`).Scan(&bad); err != nil || !bad.Valid {
+		t.Fatalf("bad address not marked: %v %v", bad, err)
+	}
+	s.smtp.Refuse(nil)
+	s.order(t, "P-2", s.now.Add(-2*time.Hour), "Paid", "", "")
+	if rep := s.run(t); rep.Skipped != 1 || rep.Queued != 0 {
+		t.Fatalf("the next email: %+v", rep)
+	}
+}
+
+// The birthday rule (off by default) greets a customer on the anniversary
+// of their first order, at 10:00 on the shop's clock, once.
+func TestAnniversaryGreeting(t *testing.T) {
+	s := newShop(t)
+	s.now = time.Date(2026, 3, 10, 7, 0, 0, 0, madrid)
+	s.order(t, "P-1", time.Date(2024, 3, 10, 18, 30, 0, 0, madrid), "Delivered", "", "")
+	s.order(t, "P-2", time.Date(2025, 6, 1, 12, 0, 0, 0, madrid), "Delivered", "", "") // a later order: not the first
+	sched := s.scheduler()                                                             // one scheduler all day: switching the rule on plans the day's greetings
+	if _, err := sched.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := jobs(t, s.db, "rule = ?", Birthday); len(got) != 0 {
+		t.Fatalf("planned with the rule off: %+v", got)
+	}
+	if err := Enable(context.Background(), s.db, []string{Birthday}, true, s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.now = s.now.Add(time.Hour)
+	if _, err := sched.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := jobs(t, s.db, "rule = ?", Birthday)
+	if len(got) != 1 || !got[0].Due.Equal(time.Date(2026, 3, 10, 10, 0, 0, 0, madrid)) || got[0].Data != `{"years":2}` {
+		t.Fatalf("greeting jobs %+v", got)
+	}
+	s.now = time.Date(2026, 3, 10, 10, 0, 0, 0, madrid)
+	if rep := s.run(t); rep.Queued != 1 {
+		t.Fatalf("at 10:00: %+v", rep)
+	}
+	body := text(t, s.received(t)[0])
+	if !strings.Contains(body, "Hoy hace 2 años que nos hiciste tu primer pedido") {
+		t.Errorf("greeting:\n%s", body)
+	}
 }
