@@ -14,7 +14,7 @@ import (
 )
 
 // testDB is a shop database with every package's tables, in Europe/Madrid.
-func testDB(t *testing.T) *sql.DB {
+func testDB(t testing.TB) *sql.DB {
 	t.Helper()
 	db, err := database.Open(filepath.Join(t.TempDir(), "shop.db"))
 	if err != nil {
@@ -28,7 +28,7 @@ func testDB(t *testing.T) *sql.DB {
 	return db
 }
 
-func setting(t *testing.T, db *sql.DB, key, value string) {
+func setting(t testing.TB, db *sql.DB, key, value string) {
 	t.Helper()
 	if _, err := settings.Set(context.Background(), db, key, value); err != nil {
 		t.Fatal(err)

@@ -82,6 +82,7 @@ type planning struct {
 	quiet  Quiet
 	out    Planned
 	supply map[string]int // see supplies
+	stmts  map[string]*sql.Stmt
 }
 
 func (p *Planner) begin(ctx context.Context) (*planning, error) {
@@ -172,7 +173,7 @@ func (pl *planning) plan(j job) (bool, error) {
 	if !j.deadline.IsZero() {
 		deadline = stamp(j.deadline)
 	}
-	res, err := pl.tx.ExecContext(pl.ctx, `INSERT INTO job(rule, step, customer_id, about, version, order_id,
+	res, err := pl.exec(`INSERT INTO job(rule, step, customer_id, about, version, order_id,
 		appointment_id, transactional, critical, anytime, due_at, deadline, data, planned_at, updated_at)
 		VALUES(?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(rule, step, customer_id, about, version) DO NOTHING`,
@@ -188,9 +189,28 @@ func (pl *planning) plan(j job) (bool, error) {
 	return true, nil
 }
 
+// exec runs one of the planning's few statements, each prepared once a
+// planning: a big import's thousands of changes otherwise have SQLite parse
+// the same statement again for each, a third of the planning's time. The
+// transaction's end closes them.
+func (pl *planning) exec(query string, args ...any) (sql.Result, error) {
+	st, ok := pl.stmts[query]
+	if !ok {
+		var err error
+		if st, err = pl.tx.PrepareContext(pl.ctx, query); err != nil {
+			return nil, err
+		}
+		if pl.stmts == nil {
+			pl.stmts = map[string]*sql.Stmt{}
+		}
+		pl.stmts[query] = st
+	}
+	return st.ExecContext(pl.ctx, args...)
+}
+
 // cancel cancels the planned jobs a condition selects, with a reason.
 func (pl *planning) cancel(reason, where string, args ...any) error {
-	res, err := pl.tx.ExecContext(pl.ctx, `UPDATE job SET state = 'cancelled', reason = ?, updated_at = ?
+	res, err := pl.exec(`UPDATE job SET state = 'cancelled', reason = ?, updated_at = ?
 		WHERE state = 'planned' AND `+where, append([]any{reason, stamp(pl.now)}, args...)...)
 	if err != nil {
 		return err
@@ -288,7 +308,7 @@ func (pl *planning) order(c orders.Change) error {
 		due := at.Add(pl.rules[FollowUp].Delay)
 		if c.Kind == "shipped" {
 			due = at.Add(followUpAfterShipped)
-		} else if _, err := pl.tx.ExecContext(pl.ctx, `UPDATE job SET due_at = ?, deadline = ?, updated_at = ?
+		} else if _, err := pl.exec(`UPDATE job SET due_at = ?, deadline = ?, updated_at = ?
 			WHERE rule = ? AND about = ? AND customer_id = ? AND state = 'planned'`,
 			stamp(due), stamp(due.Add(waitingLimit)), stamp(pl.now), FollowUp, about, c.CustomerID); err != nil {
 			return err
@@ -303,7 +323,7 @@ func (pl *planning) order(c orders.Change) error {
 		if err != nil {
 			return err
 		}
-		_, err = pl.tx.ExecContext(pl.ctx, `UPDATE job SET data = ?, updated_at = ? WHERE rule = ? AND about = ?
+		_, err = pl.exec(`UPDATE job SET data = ?, updated_at = ? WHERE rule = ? AND about = ?
 			AND customer_id = ? AND state = 'planned'`, string(data), stamp(pl.now), Delivery, about, c.CustomerID)
 		return err
 	case "cancelled", "refunded":

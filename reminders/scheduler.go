@@ -159,14 +159,21 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 			return rep, err
 		}
 	}
+	rep.Next, err = nextDue(ctx, s.DB)
+	return rep, err
+}
+
+// nextDue is the next planned job's due time; zero: none.
+func nextDue(ctx context.Context, db *sql.DB) (time.Time, error) {
 	var next sql.NullString
-	if err := s.DB.QueryRowContext(ctx, `SELECT min(due_at) FROM job WHERE state = 'planned'`).Scan(&next); err != nil {
-		return rep, err
+	if err := db.QueryRowContext(ctx, `SELECT min(due_at) FROM job WHERE state = 'planned'`).Scan(&next); err != nil {
+		return time.Time{}, err
 	}
-	if next.Valid {
-		rep.Next, _ = parseStamp(next.String)
+	if !next.Valid {
+		return time.Time{}, nil
 	}
-	return rep, nil
+	t, _ := parseStamp(next.String)
+	return t, nil
 }
 
 // dueJobs lists the planned jobs due by now, oldest first.

@@ -53,7 +53,7 @@ func newShop(t *testing.T) *shopEnv {
 	return s
 }
 
-func testEndpoint(t *testing.T, proto, addr string) inbox.Endpoint {
+func testEndpoint(t testing.TB, proto, addr string) inbox.Endpoint {
 	t.Helper()
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
