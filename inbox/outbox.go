@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -81,9 +82,11 @@ func (o *outboxRow) public() *Outgoing {
 		SentAt: o.sentAt, Appended: o.appended, Flagged: o.flagged, Auto: o.auto, Expires: o.expires}
 }
 
+const selectOutgoing = `SELECT ` + outboxColumns + ` FROM outbox WHERE id = ?`
+
 // LoadOutgoing reads one reply of the outbox.
 func LoadOutgoing(ctx context.Context, db *sql.DB, id int64) (*Outgoing, error) {
-	o, err := scanOutbox(db.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	o, err := scanOutbox(db.QueryRowContext(ctx, selectOutgoing, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoMessage
 	}
@@ -174,6 +177,11 @@ type Sender struct {
 	imap     *imapclient.Client
 	imapErr  error
 	imapDone bool
+	stmts    map[string]*sql.Stmt // the round's prepared statements (see stmt)
+	// copyLater: automated mail's Sent copies wait to be stored and filed
+	// a batch at a time (see keepCopy), in copies.
+	copyLater bool
+	copies    []sentCopy
 }
 
 // NewSender is a Sender for the account, dialling with its trusted
@@ -221,6 +229,7 @@ func (s *Sender) Send(ctx context.Context, id int64) (*Outgoing, error) {
 	s.imapErr = nil
 	defer s.closeIMAP()
 	defer s.conn.close()
+	defer s.closeStmts()
 	if err := s.send(ctx, id); err != nil {
 		return nil, err
 	}
@@ -234,11 +243,33 @@ func (s *Sender) Send(ctx context.Context, id int64) (*Outgoing, error) {
 // The round shares one connection to the SMTP server. When ctx ends while
 // it waits for the rate, it stops there with ctx's error: what it had not
 // taken yet stays queued.
+//
+// An unpaced round (RatePerMinute 0) marks each automated email sent as
+// soon as the server takes it, as any reply, but stores and files its
+// Sent copy with the next ones' (see keepCopy), by the end of the round;
+// a paced round sends a few a minute, and records each whole.
 func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 	s.imapErr = nil
 	defer s.closeIMAP()
 	defer s.conn.close()
+	defer s.closeStmts()
+	s.copyLater = s.RatePerMinute <= 0
+	defer func() { s.copyLater = false }()
 	var out []Outgoing
+	var later []int64 // rows whose state is read once their copies are stored
+	done := func(err error) ([]Outgoing, error) {
+		if cerr := s.storeCopies(context.WithoutCancel(ctx)); err == nil {
+			err = cerr
+		}
+		for _, id := range later {
+			o, lerr := s.loadOutgoing(ctx, id)
+			if lerr != nil {
+				return out, cmp.Or(err, lerr)
+			}
+			out = append(out, *o)
+		}
+		return out, err
+	}
 	expired, err := s.expire(ctx, 0)
 	if err != nil {
 		return nil, err
@@ -259,24 +290,28 @@ func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 		at := time.Time{}
 		if d.auto && d.state != "sent" {
 			if at, err = pace.wait(ctx); err != nil {
-				return out, err
+				return done(err)
 			}
 		}
 		if err := s.send(ctx, d.id); errors.Is(err, ErrNotSendable) {
 			continue // another sender took it meanwhile
 		} else if err != nil {
-			return out, err
+			return done(err)
 		}
-		o, err := LoadOutgoing(ctx, s.DB, d.id)
+		if s.copyLater {
+			later = append(later, d.id) // unpaced: nothing to count
+			continue
+		}
+		o, err := s.loadOutgoing(ctx, d.id)
 		if err != nil {
-			return out, err
+			return done(err)
 		}
 		if !at.IsZero() && o.State != "expired" {
 			pace.took(at)
 		}
 		out = append(out, *o)
 	}
-	return out, nil
+	return done(nil)
 }
 
 // dueRow is a row SendDue has work for.
@@ -321,7 +356,7 @@ func scanRows[T any](rows *sql.Rows, err error, scan func(*sql.Rows) (T, error))
 // send sends a reply unless it is sent already, then files it. Only
 // database errors are returned; a refused send is recorded in the row.
 func (s *Sender) send(ctx context.Context, id int64) error {
-	o, err := scanOutbox(s.DB.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	o, err := scanOutbox(s.queryRow(ctx, selectOutgoing, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNoMessage
 	}
@@ -335,13 +370,17 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 		if err := s.deliver(ctx, o); err != nil {
 			return err
 		}
-		if o.state != "sent" {
+		if o.state != "sent" || s.copyWaits(o) {
 			return nil
 		}
 	}
 	s.file(ctx, o)
 	return nil
 }
+
+// copyWaits: the sent message's Sent copy is stored and filed with the
+// next ones' (automated mail in an unpaced round).
+func (s *Sender) copyWaits(o *outboxRow) bool { return s.copyLater && o.auto }
 
 // deliver hands the reply to the SMTP server and records what happened.
 func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
@@ -350,7 +389,7 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 	// The message is built from the row as the claim leaves it, not as it
 	// was read before: an edit made in between (EditReply) is what goes.
 	// Whether its time has passed is the sender's clock's to say.
-	claimed, err := scanOutbox(s.DB.QueryRowContext(ctx, `UPDATE outbox SET state = 'sending',
+	claimed, err := scanOutbox(s.queryRow(ctx, `UPDATE outbox SET state = 'sending',
 		attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('queued', 'failed')
 		AND (expires_at IS NULL OR expires_at > ?) RETURNING `+outboxColumns, storedTime(time.Now()), o.id,
 		storedTime(s.now())))
@@ -484,56 +523,40 @@ func SendErrorCode(ep Endpoint, err error) string {
 // the database so that it shows in the thread at once, and marks the
 // original answered there; all in one transaction. A reply with no
 // original (automated mail) has nothing to flag: it counts as flagged, so
-// that no round waits on it.
+// that no round waits on it. An automated email whose copy waits (see
+// copyWaits) is only marked sent here.
 func (s *Sender) recordSent(ctx context.Context, o *outboxRow, raw []byte) error {
-	now := s.now()
-	tx, err := s.DB.BeginTx(ctx, nil)
-	if err != nil {
+	c := sentCopy{o: o, raw: raw, at: s.now()}
+	if s.copyWaits(o) {
+		if err := s.markSent(ctx, nil, c); err != nil {
+			return err
+		}
+		o.flagged = o.flagged || o.answers == ""
+		return s.keepCopy(ctx, c)
+	}
+	if err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.markSent(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.storeSent(ctx, tx, []sentCopy{c})
+	}); err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', error = '', error_code = '', sent_at = ?, updated_at = ?,
-		flagged = (flagged OR answers = '') WHERE id = ? AND state IN ('sending', 'uncertain')`, storedTime(now), storedTime(now), o.id)
+	o.flagged = o.flagged || o.answers == ""
+	return nil
+}
+
+// markSent marks the row sent (inside tx unless it is nil).
+func (s *Sender) markSent(ctx context.Context, tx *sql.Tx, c sentCopy) error {
+	res, err := s.exec(ctx, tx, `UPDATE outbox SET state = 'sent', error = '', error_code = '', sent_at = ?1,
+		updated_at = ?1, flagged = (flagged OR answers = '') WHERE id = ?2 AND state IN ('sending', 'uncertain')`,
+		storedTime(c.at), c.o.id)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("reply %d was sent but its row changed meanwhile: %w", o.id, ErrNotSendable)
+		return fmt.Errorf("reply %d was sent but its row changed meanwhile: %w", c.o.id, ErrNotSendable)
 	}
-	folder, err := sentFolderRow(ctx, tx)
-	if err != nil {
-		return err
-	}
-	st, err := newStorer(ctx, tx, s.Account.FromAddr)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	if _, err := st.store(ctx, []row{prepare(s.Account.FromAddr, stored_{folder: folder, uid: -o.id, raw: raw,
-		received: now, size: int64(len(raw)), flags: []imap.Flag{imap.FlagSeen}})}); err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `UPDATE message SET answered = 1 WHERE message_id = ? AND message_id <> ''
-		RETURNING thread_id`, o.answers)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var t sql.NullInt64
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return err
-		}
-		st.th.touch(t)
-	}
-	rows.Close()
-	if err := st.finish(ctx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	o.flagged = o.flagged || o.answers == ""
 	return nil
 }
 
@@ -566,7 +589,7 @@ func (s *Sender) file(ctx context.Context, o *outboxRow) {
 	if !o.appended {
 		if err := s.appendSent(ctx, c, o); err != nil {
 			s.imapErr = err
-		} else if _, err := s.DB.ExecContext(record, `UPDATE outbox SET appended = 1 WHERE id = ?`, o.id); err != nil {
+		} else if _, err := s.exec(record, nil, `UPDATE outbox SET appended = 1 WHERE id = ?`, o.id); err != nil {
 			s.imapErr = err
 		} else {
 			o.appended = true
@@ -575,7 +598,7 @@ func (s *Sender) file(ctx context.Context, o *outboxRow) {
 	if !o.flagged {
 		if err := s.flagAnswered(ctx, c, o); err != nil {
 			s.imapErr = err
-		} else if _, err := s.DB.ExecContext(record, `UPDATE outbox SET flagged = 1 WHERE id = ?`, o.id); err != nil {
+		} else if _, err := s.exec(record, nil, `UPDATE outbox SET flagged = 1 WHERE id = ?`, o.id); err != nil {
 			s.imapErr = err
 		} else {
 			o.flagged = true
@@ -694,7 +717,7 @@ type ReplyEdit struct {
 // and queues it again: a failed one to go at once, a scheduled one at its
 // time. Nothing is lost: the reply keeps its Message-ID.
 func EditReply(ctx context.Context, db *sql.DB, id int64, e ReplyEdit) (*Outgoing, error) {
-	o, err := scanOutbox(db.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	o, err := scanOutbox(db.QueryRowContext(ctx, selectOutgoing, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoMessage
 	}
