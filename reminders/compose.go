@@ -73,7 +73,7 @@ func (e *env) compose(ctx context.Context, j dueJob, card *orders.Card, p pref) 
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := LoadTemplate(ctx, e.db, templateKey(j.rule, j.step), lang)
+	tpl, err := e.template(ctx, templateKey(j.rule, j.step), lang)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +106,23 @@ func (e *env) compose(ctx context.Context, j dueJob, card *orders.Card, p pref) 
 		mail.CalendarMethod = method
 	}
 	return mail, nil
+}
+
+// template is a template's wording, read once a round.
+func (e *env) template(ctx context.Context, key, lang string) (Template, error) {
+	k := [2]string{key, lang}
+	if t, ok := e.templates[k]; ok {
+		return t, nil
+	}
+	t, err := LoadTemplate(ctx, e.db, key, lang)
+	if err != nil {
+		return t, err
+	}
+	if e.templates == nil {
+		e.templates = map[[2]string]Template{}
+	}
+	e.templates[k] = t
+	return t, nil
 }
 
 // fields are the template's data for a job, and the appointment it is

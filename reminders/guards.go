@@ -33,6 +33,9 @@ type env struct {
 	lang     string         // the shop's language
 	shop     shopInfo       // names and signature
 	acct     *inbox.Account // nil: no mailbox yet
+	// templates are the wordings the round has read, by key and language:
+	// a round of hundreds of emails uses a handful.
+	templates map[[2]string]Template
 }
 
 func loadEnv(ctx context.Context, db *sql.DB, now time.Time) (*env, error) {

@@ -82,7 +82,7 @@ type planning struct {
 	quiet  Quiet
 	out    Planned
 	supply map[string]int // see supplies
-	stmts  map[string]*sql.Stmt
+	stmts  txStmts
 }
 
 func (p *Planner) begin(ctx context.Context) (*planning, error) {
@@ -103,7 +103,7 @@ func (p *Planner) begin(ctx context.Context) (*planning, error) {
 		return nil, err
 	}
 	return &planning{ctx: ctx, tx: tx, now: now.UTC(), rules: rs, quiet: quiet,
-		out: Planned{Jobs: map[string]int{}}}, nil
+		out: Planned{Jobs: map[string]int{}}, stmts: txStmts{tx: tx}}, nil
 }
 
 func (p *Planner) end(pl *planning, err error) (Planned, error) {
@@ -189,23 +189,33 @@ func (pl *planning) plan(j job) (bool, error) {
 	return true, nil
 }
 
-// exec runs one of the planning's few statements, each prepared once a
-// planning: a big import's thousands of changes otherwise have SQLite parse
-// the same statement again for each, a third of the planning's time. The
-// transaction's end closes them.
+// exec runs one of the planning's few statements (see txStmts).
 func (pl *planning) exec(query string, args ...any) (sql.Result, error) {
-	st, ok := pl.stmts[query]
+	return pl.stmts.exec(pl.ctx, query, args...)
+}
+
+// txStmts are a transaction's statements, each prepared once: a big
+// import's thousands of changes, or a round's hundreds of jobs, otherwise
+// have SQLite parse the same few statements again for each, a third of the
+// planning's time. The transaction's end closes them.
+type txStmts struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+func (t *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, ok := t.m[query]
 	if !ok {
 		var err error
-		if st, err = pl.tx.PrepareContext(pl.ctx, query); err != nil {
+		if st, err = t.tx.PrepareContext(ctx, query); err != nil {
 			return nil, err
 		}
-		if pl.stmts == nil {
-			pl.stmts = map[string]*sql.Stmt{}
+		if t.m == nil {
+			t.m = map[string]*sql.Stmt{}
 		}
-		pl.stmts[query] = st
+		t.m[query] = st
 	}
-	return st.ExecContext(pl.ctx, args...)
+	return st.ExecContext(ctx, args...)
 }
 
 // cancel cancels the planned jobs a condition selects, with a reason.

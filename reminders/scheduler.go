@@ -1,6 +1,7 @@
 package reminders
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -143,13 +144,18 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 	if len(due) > batch {
 		due, rep.More = due[:batch], true
 	}
+	w := &jobWrites{db: s.DB, rep: &rep}
 	for _, j := range due {
 		if ctx.Err() != nil {
 			break
 		}
-		if err := s.judge(ctx, env, j, &rep); err != nil {
+		if err := s.judge(ctx, env, j, w, &rep); err != nil {
+			w.commit() // what the jobs before it decided stands
 			return rep, fmt.Errorf("job %d (%s): %w", j.id, j.rule, err)
 		}
+	}
+	if err := w.commit(); err != nil {
+		return rep, err
 	}
 	if s.Mailbox != nil && rep.Queued > 0 && ctx.Err() == nil {
 		if err := s.Mailbox.SendDue(ctx); err != nil {
@@ -216,9 +222,15 @@ type verdict struct {
 	why          string    // the postponement's reason
 }
 
-// judge runs the guards on one job and records what they decide; a job
-// that may go is written and queued.
-func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, rep *Report) error {
+// judge runs the guards on one job and records what they decide in w; a
+// job that may go is written and queued there.
+func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, w *jobWrites, rep *Report) error {
+	if w.customers[j.customer] {
+		// The frequency cap reads what this round queued for the customer.
+		if err := w.commit(); err != nil {
+			return err
+		}
+	}
 	v, mail, err := env.guard(ctx, j)
 	if err != nil {
 		return err
@@ -227,17 +239,17 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, rep *Report) 
 	switch {
 	case v.cancel != "":
 		rep.Cancelled++
-		return s.record(ctx, j, `state = 'cancelled', reason = ?`, v.cancel)
+		return s.record(ctx, w, j, `state = 'cancelled', reason = ?`, v.cancel)
 	case v.skip != "":
 		rep.Skipped++
-		return s.record(ctx, j, `state = 'skipped', reason = ?`, v.skip)
+		return s.record(ctx, w, j, `state = 'skipped', reason = ?`, v.skip)
 	case !v.postpone.IsZero():
 		if j.deadline != nil && v.postpone.After(*j.deadline) {
 			rep.Skipped++
-			return s.record(ctx, j, `state = 'skipped', reason = ?`, v.why)
+			return s.record(ctx, w, j, `state = 'skipped', reason = ?`, v.why)
 		}
 		rep.Postponed++
-		return s.record(ctx, j, `due_at = ?, reason = ?`, stamp(v.postpone), v.why)
+		return s.record(ctx, w, j, `due_at = ?, reason = ?`, stamp(v.postpone), v.why)
 	}
 	if s.Mailbox == nil {
 		return nil // no mailbox yet: the job waits
@@ -246,34 +258,96 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, rep *Report) 
 	if j.deadline != nil {
 		mail.Expires = *j.deadline
 	}
-	tx, err := s.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	id, err := s.Mailbox.Queue(ctx, tx, *mail)
-	if err != nil {
-		return err
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?, queued_at = ?,
+	return w.job(ctx, j.customer, func(tx *sql.Tx) (bool, error) {
+		id, err := s.Mailbox.Queue(ctx, tx, *mail)
+		if err != nil {
+			return false, err
+		}
+		res, err := w.stmts.exec(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?, queued_at = ?,
 		updated_at = ? WHERE id = ? AND state = 'planned'`, id, stamp(now), stamp(now), j.id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // another scheduler took it: its email is not queued (rollback)
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	rep.Queued++
-	return nil
+		if err != nil {
+			return false, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return false, nil // another scheduler took it: its email is not queued (rolled back)
+		}
+		w.queued++
+		return true, nil
+	})
 }
 
 // record changes a planned job's row (still planned, or nothing happens).
-func (s *Scheduler) record(ctx context.Context, j dueJob, set string, args ...any) error {
+func (s *Scheduler) record(ctx context.Context, w *jobWrites, j dueJob, set string, args ...any) error {
 	args = append(args, stamp(s.now()), j.id)
-	_, err := s.DB.ExecContext(ctx, `UPDATE job SET `+set+`, updated_at = ? WHERE id = ? AND state = 'planned'`, args...)
+	return w.job(ctx, j.customer, func(*sql.Tx) (bool, error) {
+		_, err := w.stmts.exec(ctx, `UPDATE job SET `+set+`, updated_at = ? WHERE id = ? AND state = 'planned'`, args...)
+		return err == nil, err
+	})
+}
+
+// jobWrites are a round's writes to its jobs (verdicts, queued emails) in
+// one transaction, committed every jobBatch jobs and at the round's end,
+// rather than a transaction each, which cost more than judging the job. A
+// crash before a commit leaves its jobs planned, with no email in the
+// outbox: the next round judges them again.
+type jobWrites struct {
+	db        *sql.DB
+	rep       *Report // counts the queued emails once committed
+	tx        *sql.Tx
+	stmts     txStmts
+	customers map[int64]bool // whose jobs the transaction holds writes for
+	jobs      int
+	queued    int
+}
+
+const jobBatch = 100
+
+// job runs one job's writes inside the transaction, under a savepoint:
+// when they fail, or decide against (keep false), what they wrote is
+// undone and the other jobs' stays.
+func (w *jobWrites) job(ctx context.Context, customer int64, writes func(*sql.Tx) (keep bool, err error)) error {
+	if w.tx == nil {
+		// Not ended with ctx: what the round judged before ctx ended is
+		// committed (see RunOnce).
+		tx, err := w.db.BeginTx(context.WithoutCancel(ctx), nil)
+		if err != nil {
+			return err
+		}
+		w.tx, w.stmts, w.customers = tx, txStmts{tx: tx}, map[int64]bool{}
+	}
+	if _, err := w.stmts.exec(ctx, `SAVEPOINT job`); err != nil {
+		return err
+	}
+	keep, err := writes(w.tx)
+	undo := context.WithoutCancel(ctx)
+	if err != nil || !keep {
+		if _, rerr := w.stmts.exec(undo, `ROLLBACK TO job`); rerr != nil {
+			return cmp.Or(err, rerr)
+		}
+	}
+	if _, rerr := w.stmts.exec(undo, `RELEASE job`); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return err
+	}
+	w.customers[customer] = true
+	if w.jobs++; w.jobs >= jobBatch {
+		return w.commit()
+	}
+	return nil
+}
+
+// commit commits what the transaction holds, if anything.
+func (w *jobWrites) commit() error {
+	if w.tx == nil {
+		return nil
+	}
+	err := w.tx.Commit()
+	if err == nil {
+		w.rep.Queued += w.queued
+	}
+	w.tx, w.customers, w.jobs, w.queued = nil, nil, 0, 0
 	return err
 }
 
