@@ -93,8 +93,10 @@ test: test-deps
 	$(GO) test -tags ci -count=1 ./...
 	CGO_ENABLED=1 $(GO) build -o /dev/null .
 
-## bench: the import benchmarks with sqlite3's own .import beside them, and the
-## mailbox sync of 10,000 messages from a local Dovecot with mbsync beside it
+## bench: the import benchmarks with sqlite3's own .import beside them, the
+## mailbox sync of 10,000 messages from a local Dovecot with mbsync beside it,
+## and the automated emails (planning 100,000 changes, the due jobs among
+## 1,000,000, sending 1,000 with a bare go-mail loop beside it)
 ## (the anchors need the sqlite3 and mbsync commands: installed here when root;
 ## the sync benchmarks need Dovecot, which `make test-deps` installs)
 bench:
@@ -112,6 +114,9 @@ bench:
 	$(GO) test -tags ci -run '^$$' -bench 'Dovecot10k' -benchtime 3x ./inbox
 	$(GO) test -tags ci -run '^$$' -bench 'Search100k' -benchtime 20x ./inbox
 	$(GO) test -tags ci -run '^$$' -bench 'ParseMessage' -benchmem ./inbox
+	$(GO) test -tags ci -run '^$$' -bench 'PlanOrders100k' -benchtime 5x -benchmem ./reminders
+	$(GO) test -tags ci -run '^$$' -bench 'DueJobs1M' -benchmem ./reminders
+	$(GO) test -tags ci -run '^$$' -bench 'Send1000' -benchtime 3x -benchmem ./reminders
 
 ## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text, saved-reply fields, calendar text)
 fuzz:

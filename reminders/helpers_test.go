@@ -57,26 +57,35 @@ func jobs(t *testing.T, db *sql.DB, where string, args ...any) []jobRow {
 	if where == "" {
 		where = "1"
 	}
-	rows, err := db.Query(`SELECT rule, step, state, reason, due_at, version, data FROM job WHERE `+where+
-		` ORDER BY due_at, id`, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []jobRow
-	for rows.Next() {
-		var j jobRow
+	return rowsOf(t, db, func(rows *sql.Rows, j *jobRow) error {
 		var due string
 		if err := rows.Scan(&j.Rule, &j.Step, &j.State, &j.Reason, &due, &j.Version, &j.Data); err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if j.Due, err = parseStamp(due); err != nil {
-			t.Fatal(err)
+		var err error
+		j.Due, err = parseStamp(due)
+		return err
+	}, `SELECT rule, step, state, reason, due_at, version, data FROM job WHERE `+where+` ORDER BY due_at, id`, args...)
+}
+
+// rowsOf is every row q gives, read by scan.
+func rowsOf[T any](tb testing.TB, db *sql.DB, scan func(*sql.Rows, *T) error, q string, args ...any) []T {
+	tb.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			tb.Fatal(err)
 		}
-		out = append(out, j)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return out
 }
