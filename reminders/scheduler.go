@@ -248,8 +248,9 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, rep *Report) 
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?, queued_at = ?,
-		updated_at = ? WHERE id = ? AND state = 'planned'`, id, stamp(now), stamp(now), j.id)
+	res, err := tx.ExecContext(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?1, queued_at = ?2,
+		updated_at = ?2, message_id = (SELECT message_id FROM outbox WHERE id = ?1) WHERE id = ?3 AND state = 'planned'`,
+		id, stamp(now), j.id)
 	if err != nil {
 		return err
 	}
