@@ -104,6 +104,20 @@ func TestOptOutByReply(t *testing.T) {
 	if again := s.readReplies(t); len(again) != 0 {
 		t.Fatalf("read twice: %+v", again)
 	}
+	auto, err := ForCustomer(context.Background(), s.db, got[0].CustomerID)
+	if err != nil || auto.OptedOut == nil || auto.OptOutSource != "reply" || len(auto.Replies) != 1 || len(auto.Jobs) != 1 {
+		t.Fatalf("the card's automation: %+v, %v", auto, err)
+	}
+	// The owner's switch turns it back on.
+	if err := SetOptOut(context.Background(), s.db, got[0].CustomerID, OptOut{}, "owner", s.now); err != nil {
+		t.Fatal(err)
+	}
+	if auto, _ := ForCustomer(context.Background(), s.db, got[0].CustomerID); auto.OptedOut != nil {
+		t.Fatalf("still opted out after the owner's switch: %+v", auto)
+	}
+	if err := SetOptOut(context.Background(), s.db, got[0].CustomerID, OptOut{All: true}, "owner", s.now); err != nil {
+		t.Fatal(err)
+	}
 	s.order(t, "P-2", s.now.Add(-2*time.Hour), "Paid", "", "")
 	if rep := s.run(t); rep.Skipped != 1 || rep.Queued != 0 {
 		t.Fatalf("after opting out: %+v", rep)

@@ -99,6 +99,14 @@ func TestImportPlansAndRunSends(t *testing.T) {
 	if got := remindersList(t, db, "--state", "sent"); len(got) != 1 || got[0].SentAt == nil {
 		t.Fatalf("sent list: %+v", got)
 	}
+	// The card shows it.
+	var card cardJSON
+	o = mostrador(t, "--db", db, "customer", "ana@example.com", "--json")
+	o.want(t, exitOK)
+	decodeStrict(t, o.stdout, &card)
+	if j := card.Automation.Jobs; len(j) != 1 || j[0].State != "sent" || j[0].Rule != "thank-you" {
+		t.Errorf("card automation: %+v", card.Automation)
+	}
 	// Run again: nothing twice.
 	mostrador(t, "--db", db, "reminders", "run", "--now", noon).want(t, exitOK)
 	if n := len(smtpSrv.Messages()) - sentBefore; n != 1 {
