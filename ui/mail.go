@@ -57,6 +57,7 @@ func (w *Window) startReminders(ctx context.Context, acct *inbox.Account, secret
 		return nil
 	}
 	sched := &reminders.Scheduler{DB: w.db, Mailbox: &reminders.InboxMailbox{Account: acct, Sender: sender}}
+	w.reminders = sched
 	go func() {
 		sched.Run(ctx, 10*time.Minute, func(rep reminders.Report, err error) {
 			if err == nil && rep.Queued+rep.Skipped > 0 {
