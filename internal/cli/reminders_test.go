@@ -113,3 +113,19 @@ func TestImportPlansAndRunSends(t *testing.T) {
 		t.Fatalf("%d emails after a second run", n)
 	}
 }
+
+func TestRemindersSupply(t *testing.T) {
+	db := isolate(t)
+	o := mostrador(t, "--db", db, "--lang", "en", "reminders", "supply", "Café molido 250g", "30")
+	if o.want(t, exitOK); o.stdout != "Café molido 250g: lasts 30 days\n" {
+		t.Errorf("stdout %q", o.stdout)
+	}
+	mostrador(t, "--db", db, "--lang", "en", "reminders", "supply", "Vela", "0").wantError(t, exitUsage, "en",
+		`"0" is not a number of days from 1 to 365`)
+	mostrador(t, "--db", db, "--lang", "en", "reminders", "supply", "Vela", "--delete").wantError(t, exitFailure, "en",
+		`"Vela" is not in the list of products that run out`)
+	mostrador(t, "--db", db, "reminders", "supply", "café molido 250G", "--delete").want(t, exitOK)
+	if o := mostrador(t, "--db", db, "reminders", "supply", "--json"); o.stdout != "[]\n" {
+		t.Errorf("after deleting: %q", o.stdout)
+	}
+}
