@@ -37,6 +37,7 @@ type outboxRow struct {
 	thread                                   sql.NullInt64
 	attempts                                 int
 	permanent, appended, flagged             bool
+	maybeFiled                               bool // sent by an earlier run: Sent may hold it already (see appendSent)
 	// Automated mail (see AutoMail).
 	auto                                           bool
 	replyTo, unsubscribe, calendar, calendarMethod string
@@ -356,6 +357,9 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	// A row sent in an earlier run may have reached Sent just before that
+	// run ended, unrecorded: look before appending it again.
+	o.maybeFiled = o.state == "sent"
 	if o.state != "sent" {
 		if o.state != "queued" && o.state != "failed" {
 			return fmt.Errorf("reply %d is %s: %w", id, o.state, ErrNotSendable)
@@ -627,6 +631,19 @@ func (s *Sender) appendSent(ctx context.Context, c *imapclient.Client, o *outbox
 		sent = "Sent"
 		if err := c.Create(sent, nil).Wait(); err != nil {
 			return err
+		}
+	}
+	if o.maybeFiled {
+		if _, err := c.Select(sent, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			return err
+		}
+		found, err := c.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{
+			{Key: "Message-ID", Value: "<" + o.messageID + ">"}}}, nil).Wait()
+		if err != nil {
+			return err
+		}
+		if len(found.AllUIDs()) > 0 {
+			return nil // it is there already
 		}
 	}
 	msg, err := outgoingMsg(o)

@@ -151,7 +151,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 			return rep, fmt.Errorf("job %d (%s): %w", j.id, j.rule, err)
 		}
 	}
-	if s.Mailbox != nil && rep.Queued > 0 && ctx.Err() == nil {
+	// The outbox sends whatever is due, not only what this round queued:
+	// emails a crashed run had queued, and retries whose wait is over.
+	if s.Mailbox != nil && ctx.Err() == nil {
 		if err := s.Mailbox.SendDue(ctx); err != nil {
 			return rep, err
 		}
