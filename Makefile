@@ -118,13 +118,14 @@ bench:
 	$(GO) test -tags ci -run '^$$' -bench 'DueJobs1M' -benchmem ./reminders
 	$(GO) test -tags ci -run '^$$' -bench 'Send1000' -benchtime 3x -benchmem ./reminders
 
-## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text, saved-reply fields, calendar text)
+## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text, saved-reply fields, calendar text, email templates)
 fuzz:
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzReadCSV -fuzztime 60s ./orders
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzImport -fuzztime 60s ./orders
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzParseMessage -fuzztime 60s ./inbox
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzParse -fuzztime 60s ./internal/tmpl
 	$(GO) test -tags ci -run '^$$' -fuzz FuzzICSText -fuzztime 60s ./reminders
+	$(GO) test -tags ci -run '^$$' -fuzz FuzzTemplate -fuzztime 60s ./reminders
 
 clean:
 	rm -f $(BIN)

@@ -38,6 +38,7 @@ type outboxRow struct {
 	thread                                   sql.NullInt64
 	attempts                                 int
 	permanent, appended, flagged             bool
+	maybeFiled                               bool // sent by an earlier run: Sent may hold it already (see appendSent)
 	// Automated mail (see AutoMail).
 	auto                                           bool
 	replyTo, unsubscribe, calendar, calendarMethod string
@@ -118,23 +119,51 @@ func Outbox(ctx context.Context, db *sql.DB) ([]Outgoing, error) {
 }
 
 // staleSending is how long a reply may stay "sending" before it is taken
-// for interrupted: far longer than any SMTP exchange, so that a reply
-// another process (the window, a second command) is sending right now is
-// not mistaken for one a crash left behind.
+// for interrupted when the process that claimed it cannot be checked (see
+// claim.go): far longer than any SMTP exchange, so that a reply another
+// process (the window, a second command) is sending right now is not
+// mistaken for one a crash left behind.
 const staleSending = 10 * time.Minute
 
 // RecoverInterrupted marks the replies left "sending" by a crash as
 // uncertain: the server may have taken them. They are not sent again
-// unless the owner says so (SendAgain). Call it at start.
+// unless the owner says so (SendAgain). A reply is left by a crash when
+// the process that claimed it has ended (see abandoned), or, when that
+// cannot be told, after staleSending. Call it at start; it leaves what a
+// live process is sending alone, so it may be called again at any time.
 func RecoverInterrupted(ctx context.Context, db *sql.DB) (int, error) {
-	res, err := db.ExecContext(ctx, `UPDATE outbox SET state = 'uncertain', updated_at = ?,
-		error = 'interrupted while sending: it may have gone' WHERE state = 'sending' AND updated_at < ?`,
-		storedTime(time.Now()), storedTime(time.Now().Add(-staleSending)))
+	type claim struct {
+		id, attempt int64
+		by, at      string
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, attempts, claimed_by, updated_at FROM outbox WHERE state = 'sending'`)
+	list, err := scanRows(rows, err, func(r *sql.Rows) (c claim, err error) {
+		err = r.Scan(&c.id, &c.attempt, &c.by, &c.at)
+		return
+	})
 	if err != nil {
 		return 0, err
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	now := time.Now()
+	stale := storedTime(now.Add(-staleSending))
+	n := 0
+	for _, c := range list {
+		if c.at >= stale && !abandoned(c.by) {
+			continue
+		}
+		// Only the claim that was judged: a row recorded meanwhile, or
+		// sent again and claimed anew (each claim counts an attempt), is
+		// not this one any more.
+		res, err := db.ExecContext(ctx, `UPDATE outbox SET state = 'uncertain', updated_at = ?,
+			error = 'interrupted while sending: it may have gone'
+			WHERE id = ? AND state = 'sending' AND attempts = ? AND claimed_by = ?`, storedTime(now), c.id, c.attempt, c.by)
+		if err != nil {
+			return n, err
+		}
+		done, _ := res.RowsAffected()
+		n += int(done)
+	}
+	return n, nil
 }
 
 // SendAgain queues a failed or uncertain reply again, to go at now. A sent
@@ -363,6 +392,9 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	// A row sent in an earlier run may have reached Sent just before that
+	// run ended, unrecorded: look before appending it again.
+	o.maybeFiled = o.state == "sent"
 	if o.state != "sent" {
 		if o.state != "queued" && o.state != "failed" {
 			return fmt.Errorf("reply %d is %s: %w", id, o.state, ErrNotSendable)
@@ -389,10 +421,12 @@ func (s *Sender) deliver(ctx context.Context, o *outboxRow) error {
 	// The message is built from the row as the claim leaves it, not as it
 	// was read before: an edit made in between (EditReply) is what goes.
 	// Whether its time has passed is the sender's clock's to say.
-	claimed, err := scanOutbox(s.queryRow(ctx, `UPDATE outbox SET state = 'sending',
+	// The claim names this process, so that one started after a crash
+	// knows the row for interrupted (RecoverInterrupted).
+	claimed, err := scanOutbox(s.queryRow(ctx, `UPDATE outbox SET state = 'sending', claimed_by = ?,
 		attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('queued', 'failed')
-		AND (expires_at IS NULL OR expires_at > ?) RETURNING `+outboxColumns, storedTime(time.Now()), o.id,
-		storedTime(s.now())))
+		AND (expires_at IS NULL OR expires_at > ?) RETURNING `+outboxColumns, thisProcess.claim(),
+		storedTime(time.Now()), o.id, storedTime(s.now())))
 	if errors.Is(err, sql.ErrNoRows) {
 		expired, err := s.expire(ctx, o.id)
 		if err != nil {
@@ -620,6 +654,19 @@ func (s *Sender) appendSent(ctx context.Context, c *imapclient.Client, o *outbox
 		sent = "Sent"
 		if err := c.Create(sent, nil).Wait(); err != nil {
 			return err
+		}
+	}
+	if o.maybeFiled {
+		if _, err := c.Select(sent, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			return err
+		}
+		found, err := c.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{
+			{Key: "Message-ID", Value: "<" + o.messageID + ">"}}}, nil).Wait()
+		if err != nil {
+			return err
+		}
+		if len(found.AllUIDs()) > 0 {
+			return nil // it is there already
 		}
 	}
 	msg, err := outgoingMsg(o)

@@ -234,6 +234,41 @@ func TestReplyFiledLaterWhenIMAPIsDown(t *testing.T) {
 	}
 }
 
+// A run that appended a reply to Sent but ended before recording it: the
+// next run finds the copy there and appends no second one.
+func TestReplyAppendedButUnrecordedIsNotAppendedTwice(t *testing.T) {
+	rs := newReplyShop(t)
+	o, err := rs.sender(t, true).Send(context.Background(), rs.reply(t, "Hola", time.Time{}).ID)
+	if err != nil || !o.Appended {
+		t.Fatalf("sent: %+v %v", o, err)
+	}
+	if _, err := rs.db.Exec(`UPDATE outbox SET appended = 0 WHERE id = ?`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	done, err := rs.sender(t, true).SendDue(context.Background())
+	if err != nil || len(done) != 1 || !done[0].Appended {
+		t.Fatalf("filed again: %+v %v", done, err)
+	}
+	if n := len(imapSrvUIDs(t, rs.imap, "Sent")); n != 1 {
+		t.Fatalf("%d copies in Sent, want 1", n)
+	}
+}
+
+// imapSrvUIDs lists a folder's messages on the test server.
+func imapSrvUIDs(t *testing.T, srv *inboxtest.IMAPServer, folder string) []imap.UID {
+	t.Helper()
+	c := dialTest(t, srv)
+	defer c.Close()
+	if _, err := c.Select(folder, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data.AllUIDs()
+}
+
 // Send later: nothing goes before its time.
 func TestReplySendLater(t *testing.T) {
 	rs := newReplyShop(t)

@@ -203,4 +203,10 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 	ALTER TABLE outbox ADD COLUMN calendar_method TEXT NOT NULL DEFAULT ''; -- its iTIP method: REQUEST, CANCEL
 	ALTER TABLE outbox ADD COLUMN expires_at TEXT; -- not sent after it (state expired); NULL: never
 	`,
+	// Which process claimed a row to send it (see claim.go), so that a
+	// process started after a crash can tell a row the dead one left
+	// "sending" from one a live one is sending, and make it uncertain at
+	// once rather than after staleSending.
+	`ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''; -- pid, run, host, PID namespace; '': not said
+	`,
 }}

@@ -21,11 +21,16 @@ func testDB(t testing.TB) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations, Migrations); err != nil {
+	if err := migrate(db); err != nil {
 		t.Fatal(err)
 	}
 	setting(t, db, settings.ShopTimezone, "Europe/Madrid")
 	return db
+}
+
+// migrate gives db every package's tables, as the app does at start.
+func migrate(db *sql.DB) error {
+	return database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations, Migrations)
 }
 
 func setting(t testing.TB, db *sql.DB, key, value string) {

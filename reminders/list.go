@@ -59,12 +59,17 @@ func List(ctx context.Context, db *sql.DB, state string, limit int) ([]Job, erro
 	if limit <= 0 {
 		limit = 500
 	}
+	return list(ctx, db, where, nil, limit)
+}
+
+// list lists the jobs a condition selects (on job j and outbox o).
+func list(ctx context.Context, db *sql.DB, where string, args []any, limit int) ([]Job, error) {
 	rows, err := db.QueryContext(ctx, `SELECT j.id, j.rule, j.step, coalesce(c.email, ''), coalesce(c.name, ''), j.about,
 		j.due_at, coalesce(o.state, j.state), j.reason, coalesce(o.error_code, ''), coalesce(o.error, ''), o.sent_at,
 		coalesce(j.outbox_id, 0)
 		FROM job j LEFT JOIN customer c ON c.id = j.customer_id LEFT JOIN outbox o ON o.id = j.outbox_id
 		WHERE `+where+` ORDER BY j.state <> 'planned', CASE j.state WHEN 'planned' THEN j.due_at END,
-		j.updated_at DESC, j.id DESC LIMIT ?`, limit)
+		j.updated_at DESC, j.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -89,4 +94,56 @@ func List(ctx context.Context, db *sql.DB, state string, limit int) ([]Job, erro
 		out = append(out, j)
 	}
 	return out, rows.Err()
+}
+
+// Automation is what the customer card shows of the automated emails: what
+// the customer asked for, the emails planned and sent, and their answers.
+type Automation struct {
+	OptedOut             *time.Time `json:"optedOut,omitempty"`             // no automated email (appointments' still go)
+	OptedOutAppointments *time.Time `json:"optedOutAppointments,omitempty"` // not even those
+	OptOutSource         string     `json:"optOutSource,omitempty"`         // reply or owner
+	BadAddress           *time.Time `json:"badAddress,omitempty"`           // the mail server refused the address
+	Language             string     `json:"language,omitempty"`
+	Jobs                 []Job      `json:"jobs"`
+	Replies              []Reply    `json:"replies"`
+}
+
+// ForCustomer reads a customer's automation facts.
+func ForCustomer(ctx context.Context, db *sql.DB, customer int64) (*Automation, error) {
+	a := &Automation{Jobs: []Job{}, Replies: []Reply{}}
+	var out, outAppt, bad sql.NullString
+	err := db.QueryRowContext(ctx, `SELECT opted_out, opted_out_appointments, opt_out_source, bad_address, language
+		FROM contact_pref WHERE customer_id = ?`, customer).Scan(&out, &outAppt, &a.OptOutSource, &bad, &a.Language)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, err
+	}
+	for _, f := range []struct {
+		s   sql.NullString
+		dst **time.Time
+	}{{out, &a.OptedOut}, {outAppt, &a.OptedOutAppointments}, {bad, &a.BadAddress}} {
+		if f.s.Valid {
+			if t, err := parseStamp(f.s.String); err == nil {
+				*f.dst = &t
+			}
+		}
+	}
+	if a.Jobs, err = list(ctx, db, `j.customer_id = ?`, []any{customer}, 200); err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT message_row, coalesce(customer_id, 0), coalesce(job_id, 0), kind,
+		coalesce(value, 0), text, at FROM customer_reply WHERE customer_id = ? AND kind <> '' ORDER BY at DESC`, customer)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Reply
+		var at string
+		if err := rows.Scan(&r.MessageRow, &r.CustomerID, &r.JobID, &r.Kind, &r.Value, &r.Text, &at); err != nil {
+			return nil, err
+		}
+		r.At, _ = parseStamp(at)
+		a.Replies = append(a.Replies, r)
+	}
+	return a, rows.Err()
 }

@@ -2,9 +2,10 @@ package reminders
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"mostrador/internal/settings"
 )
 
 // Quiet is the part of the night when no automated email goes, in the
@@ -15,31 +16,20 @@ type Quiet struct {
 	Zone       *time.Location
 }
 
-// ParseQuiet reads quiet hours as settings stores them ("21:00-08:00").
+// ParseQuiet reads quiet hours as settings stores them ("21:00-08:00", or
+// "off": never quiet), in the shop's zone.
 func ParseQuiet(s string, zone *time.Location) (Quiet, error) {
-	from, to, ok := strings.Cut(strings.TrimSpace(s), "-")
-	if !ok {
-		return Quiet{}, fmt.Errorf("quiet hours %q: want HH:MM-HH:MM", s)
-	}
-	start, err1 := clock(from)
-	end, err2 := clock(to)
-	if err1 != nil || err2 != nil {
-		return Quiet{}, fmt.Errorf("quiet hours %q: want HH:MM-HH:MM", s)
-	}
 	if zone == nil {
 		zone = time.Local
 	}
-	return Quiet{Start: start, End: end, Zone: zone}, nil
-}
-
-func clock(s string) (int, error) {
-	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
-		return 0, fmt.Errorf("bad time %q", s)
+	if strings.TrimSpace(s) == "off" {
+		return Quiet{Zone: zone}, nil
 	}
-	return hh*60 + mm, nil
+	from, to, ok := settings.QuietHoursOf(strings.TrimSpace(s))
+	if !ok {
+		return Quiet{}, fmt.Errorf("quiet hours %q: want HH:MM-HH:MM or off", s)
+	}
+	return Quiet{Start: from, End: to, Zone: zone}, nil
 }
 
 // at is the wall-clock time minutes after midnight on t's day, in the zone

@@ -62,11 +62,14 @@ func TestQuietWithinOneDayAndNever(t *testing.T) {
 		!got.Equal(time.Date(2026, 3, 10, 15, 30, 0, 0, madrid)) {
 		t.Errorf("siesta: %v %v", got, quiet)
 	}
-	never, _ := ParseQuiet("00:00-00:00", madrid)
-	if _, quiet := never.Move(time.Date(2026, 3, 10, 3, 0, 0, 0, madrid), false, time.Time{}); quiet {
-		t.Error("00:00-00:00 is never quiet")
+	never, err := ParseQuiet("off", madrid)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, bad := range []string{"21-08", "25:00-08:00", "21:00", ""} {
+	if _, quiet := never.Move(time.Date(2026, 3, 10, 3, 0, 0, 0, madrid), false, time.Time{}); quiet {
+		t.Error("off is never quiet")
+	}
+	for _, bad := range []string{"25:00-08:00", "21:00", "", "08:00-08:00"} {
 		if _, err := ParseQuiet(bad, madrid); err == nil {
 			t.Errorf("ParseQuiet(%q) accepted", bad)
 		}

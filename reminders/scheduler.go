@@ -157,7 +157,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 	if err := w.commit(); err != nil {
 		return rep, err
 	}
-	if s.Mailbox != nil && rep.Queued > 0 && ctx.Err() == nil {
+	// The outbox sends whatever is due, not only what this round queued:
+	// emails a crashed run had queued, and retries whose wait is over.
+	if s.Mailbox != nil && ctx.Err() == nil {
 		if err := s.Mailbox.SendDue(ctx); err != nil {
 			return rep, err
 		}
@@ -263,8 +265,9 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, w *jobWrites,
 		if err != nil {
 			return false, err
 		}
-		res, err := w.stmts.exec(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?, queued_at = ?,
-		updated_at = ? WHERE id = ? AND state = 'planned'`, id, stamp(now), stamp(now), j.id)
+		res, err := w.stmts.exec(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?1, queued_at = ?2,
+		updated_at = ?2, message_id = (SELECT message_id FROM outbox WHERE id = ?1) WHERE id = ?3 AND state = 'planned'`,
+			id, stamp(now), j.id)
 		if err != nil {
 			return false, err
 		}

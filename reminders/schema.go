@@ -30,6 +30,7 @@ var Migrations = database.Migrations{Package: "reminders", Steps: []string{
 		state          TEXT NOT NULL DEFAULT 'planned', -- planned queued skipped cancelled
 		reason         TEXT NOT NULL DEFAULT '', -- why skipped, cancelled or postponed: a translation key
 		outbox_id      INTEGER,                  -- the email in the mailbox's outbox, once queued
+		message_id     TEXT,                     -- its Message-ID (without <>): a customer's reply names it
 		queued_at      TEXT,                     -- when it was handed to the outbox (the frequency cap counts these)
 		data           TEXT NOT NULL DEFAULT '{}', -- what the change said that the email tells (tracking, the ICS sequence)
 		planned_at     TEXT NOT NULL,
@@ -40,6 +41,7 @@ var Migrations = database.Migrations{Package: "reminders", Steps: []string{
 	CREATE INDEX job_customer ON job(customer_id, state, queued_at);
 	CREATE INDEX job_appointment ON job(appointment_id) WHERE appointment_id IS NOT NULL;
 	CREATE INDEX job_outbox ON job(outbox_id) WHERE outbox_id IS NOT NULL;
+	CREATE INDEX job_message ON job(message_id) WHERE message_id IS NOT NULL;
 
 	-- The owner's choices per rule; a rule without a row has its defaults.
 	CREATE TABLE rule_setting (
@@ -72,6 +74,21 @@ var Migrations = database.Migrations{Package: "reminders", Steps: []string{
 		updated_at TEXT NOT NULL,
 		PRIMARY KEY(key, lang)
 	) WITHOUT ROWID;
+
+	-- What customers answered to the automated emails, as read from the
+	-- synced mailbox: an opt-out, an appointment confirmed or cancelled, a
+	-- satisfaction rating. Every incoming message examined is listed
+	-- (kind '' when it said none of these), so that it is read once.
+	CREATE TABLE customer_reply (
+		message_row INTEGER PRIMARY KEY, -- the message's row in the mailbox
+		customer_id INTEGER,             -- NULL: not a customer's
+		job_id      INTEGER,             -- the automated email it answers, if any
+		kind        TEXT NOT NULL DEFAULT '', -- optout confirm cancel rating
+		value       INTEGER,             -- a rating, 1 to 5
+		text        TEXT NOT NULL DEFAULT '', -- the words that said it
+		at          TEXT NOT NULL        -- when the customer wrote
+	);
+	CREATE INDEX customer_reply_customer ON customer_reply(customer_id, at) WHERE kind <> '';
 
 	-- Reorder reminders: how many days a product lasts, by SKU or name.
 	CREATE TABLE supply (

@@ -113,3 +113,39 @@ func count(t *testing.T, db *sql.DB, q string) int {
 	}
 	return n
 }
+
+// FuzzTemplate: whatever the owner writes as a template, saving it either
+// refuses it with a TemplateError or renders a one-line subject, never a
+// panic, and customer data with line breaks cannot break the subject.
+func FuzzTemplate(f *testing.F) {
+	for _, key := range TemplateKeys() {
+		for _, lang := range []string{"es", "en"} {
+			tpl, err := DefaultTemplate(key, lang)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(key, tpl.Subject, tpl.Body, "Ana Pérez")
+		}
+	}
+	f.Add(ThankYou, "{{.Name}}", "{{range .Order.Items}}{{.Name}}{{end}}", "Ana\r\nBcc: x@example.com")
+	f.Add(Appointment+"-confirm", "{{template \"x\"}}", "{{define \"x\"}}{{end}}", "")
+	f.Fuzz(func(t *testing.T, key, subject, body, name string) {
+		if !validKey(key) {
+			key = ThankYou
+		}
+		tpl := Template{Key: key, Lang: "es", Subject: subject, Body: body}
+		fields := sampleFields(key)
+		fields.Name, fields.FirstName = name, firstName(name)
+		s, _, err := render(tpl, fields)
+		if err != nil {
+			var te *TemplateError
+			if !errors.As(err, &te) {
+				t.Fatalf("render error %v is not a TemplateError", err)
+			}
+			return
+		}
+		if strings.ContainsAny(s, "\r\n") {
+			t.Fatalf("subject %q has a line break", s)
+		}
+	})
+}

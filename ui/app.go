@@ -17,6 +17,7 @@ import (
 
 	"mostrador/assets"
 	"mostrador/inbox"
+	"mostrador/reminders"
 )
 
 // AppID identifies Mostrador to the desktop (preferences, storage, icon).
@@ -69,7 +70,8 @@ type Window struct {
 	mailStatus *widget.Label
 	onMail     func(inbox.Status) // tests: hears each mailbox state after the window shows it
 	content    fyne.CanvasObject
-	imports    sync.WaitGroup // imports running in the background
+	imports    sync.WaitGroup       // imports running in the background
+	reminders  *reminders.Scheduler // the automated emails, while the mailbox is set up (see startReminders)
 }
 
 // New builds the window's content; the caller shows it (tests use a test

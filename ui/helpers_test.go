@@ -14,13 +14,17 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"mostrador/inbox"
 	"mostrador/internal/database"
+	"mostrador/internal/settings"
 	"mostrador/orders"
+	"mostrador/reminders"
 )
 
 const fixtures = "../orders/testdata/formats/"
 
-// newShopDB is an empty shop: a real SQLite file with the order log's schema.
+// newShopDB is an empty shop: a real SQLite file with every package's
+// schema, as the command line opens it.
 func newShopDB(t *testing.T) *sql.DB {
 	t.Helper()
 	db, err := database.Open(filepath.Join(t.TempDir(), "shop.db"))
@@ -28,7 +32,7 @@ func newShopDB(t *testing.T) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := database.Migrate(db, orders.Migrations); err != nil {
+	if err := database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations, reminders.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mostrador/orders"
+	"mostrador/reminders"
 )
 
 // maxReportLines caps the rejected rows and changes listed after an import;
@@ -61,6 +63,21 @@ func (w *Window) ImportFile(path string) {
 			})
 		}}
 		res, err := orders.ImportFile(context.Background(), w.db, path, opts)
+		var planned reminders.Planned
+		var planErr error
+		if err == nil {
+			// The automated emails of what changed, as the command line plans them.
+			var plannable []orders.Change
+			for _, c := range res.Changes {
+				if reminders.Plannable(c, time.Now()) {
+					plannable = append(plannable, c)
+				}
+			}
+			planned, planErr = (&reminders.Planner{DB: w.db}).Orders(context.Background(), plannable)
+			if w.reminders != nil {
+				w.reminders.Wake()
+			}
+		}
 		fyne.Do(func() {
 			defer w.imports.Done()
 			wait.Hide()
@@ -69,7 +86,10 @@ func (w *Window) ImportFile(path string) {
 				return
 			}
 			w.customers.reload()
-			w.showImportResult(res)
+			w.showImportResult(res, planned)
+			if planErr != nil { // imported all the same: only the automated emails are missing
+				w.showImportError("", planErr)
+			}
 		})
 	}()
 }
@@ -113,7 +133,7 @@ func (w *Window) showImportError(path string, err error) {
 
 // showImportResult reports what an import did: the counts, then every row
 // that was left out and why, what changed, and anything to double-check.
-func (w *Window) showImportResult(res *orders.Result) {
+func (w *Window) showImportResult(res *orders.Result, planned reminders.Planned) {
 	summary := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()),
 		widget.NewLabelWithStyle(w.tf("ui.importRead", map[string]any{"File": res.File,
 			"Count": w.count(res.Rows), "Format": platformName(w, res.Format)}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -122,6 +142,16 @@ func (w *Window) showImportResult(res *orders.Result) {
 		widget.NewLabel(w.tf("cli.importCustomers", map[string]any{"Inserted": w.count(res.Customers.Inserted),
 			"Updated": w.count(res.Customers.Updated)})),
 	)
+	if n := planned.Total(); n > 0 {
+		var detail []string
+		for _, r := range reminders.RuleNames() {
+			if c := planned.Jobs[r]; c > 0 {
+				detail = append(detail, r+" "+w.count(c))
+			}
+		}
+		summary.Add(widget.NewLabel(w.tf("cli.remindersPlanned", map[string]any{"Count": n,
+			"Detail": strings.Join(detail, ", ")})))
+	}
 	details := container.NewVBox()
 	line := func(text string, importance widget.Importance, bold bool) {
 		l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: bold})

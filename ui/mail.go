@@ -3,11 +3,13 @@ package ui
 import (
 	"context"
 	"errors"
+	"time"
 
 	"fyne.io/fyne/v2"
 
 	"mostrador/inbox"
 	"mostrador/internal/shop"
+	"mostrador/reminders"
 )
 
 // startMail keeps the mailbox in step while the window is open, and says
@@ -20,19 +22,50 @@ func (w *Window) startMail(ctx context.Context) <-chan struct{} {
 		close(done)
 		return done
 	}
+	secrets := &inbox.Secrets{}
+	sched := w.startReminders(ctx, acct, secrets)
 	go func() {
 		defer close(done)
-		m := &shop.Mailbox{DB: w.db, Account: acct, Secrets: &inbox.Secrets{},
+		m := &shop.Mailbox{DB: w.db, Account: acct, Secrets: secrets,
 			OnStatus: func(s inbox.Status) {
 				fyne.Do(func() { w.showMail(s, acct.IMAP) })
 				if w.onMail != nil {
 					w.onMail(s)
 				}
 			},
-			OnChange: func() { fyne.Do(w.customers.reload) }}
+			OnChange: func() { fyne.Do(w.customers.reload) },
+			// What customers answered to the automated emails (BAJA, a
+			// cancelled appointment, a score) counts at once.
+			AfterSync: func(ctx context.Context) bool {
+				replies, err := reminders.ReadReplies(ctx, w.db, time.Now())
+				if sched != nil {
+					sched.Wake()
+				}
+				return err == nil && len(replies) > 0
+			}}
 		m.Run(ctx)
 	}()
 	return done
+}
+
+// startReminders runs the automated emails' scheduler while the window is
+// open: it sleeps until the next job falls due, and wakes after each sync.
+// Nil when its sender cannot be made (a setting that cannot be read).
+func (w *Window) startReminders(ctx context.Context, acct *inbox.Account, secrets *inbox.Secrets) *reminders.Scheduler {
+	sender, err := shop.NewSender(ctx, w.db, acct, secrets)
+	if err != nil {
+		return nil
+	}
+	sched := &reminders.Scheduler{DB: w.db, Mailbox: &reminders.InboxMailbox{Account: acct, Sender: sender}}
+	w.reminders = sched
+	go func() {
+		sched.Run(ctx, 10*time.Minute, func(rep reminders.Report, err error) {
+			if err == nil && rep.Queued+rep.Skipped > 0 {
+				fyne.Do(w.customers.reload) // the cards show what went
+			}
+		})
+	}()
+	return sched
 }
 
 // showMail puts the mailbox's state in the status bar.

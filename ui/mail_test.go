@@ -15,13 +15,15 @@ import (
 	"mostrador/inbox/inboxtest"
 	"mostrador/internal/database"
 	"mostrador/internal/settings"
+	"mostrador/orders"
+	"mostrador/reminders"
 )
 
 // While the window is open, mail is synced and who wrote shows in the
 // customer list, and the status bar says the mailbox is up to date.
 func TestWindowFollowsTheMailbox(t *testing.T) {
 	db := newShopDB(t)
-	if err := database.Migrate(db, settings.Migrations, inbox.Migrations); err != nil {
+	if err := database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations, reminders.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	srv := inboxtest.StartIMAP(t, inboxtest.Plain, nil)

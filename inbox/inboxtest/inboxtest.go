@@ -177,8 +177,9 @@ type SMTPServer struct {
 	deliver   func(Received)
 	refuse    func(rcpt string) error
 	authMechs []string
-	conns     int // connections accepted
-	perConn   int // messages a connection carries before it is dropped; 0: no limit
+	conns     int           // connections accepted
+	perConn   int           // messages a connection carries before it is dropped; 0: no limit
+	delay     time.Duration // taken over each message before it is accepted
 }
 
 // Connections is how many connections the server has accepted so far.
@@ -194,6 +195,16 @@ func (s *SMTPServer) Connections() int {
 func (s *SMTPServer) DropAfter(n int) {
 	s.mu.Lock()
 	s.perConn = n
+	s.mu.Unlock()
+}
+
+// Delay has the server take d over each message from now on, once it has
+// read it and before it takes it and answers (a server writing it to disk,
+// scanning it): a batch goes slower, and a client that dies meanwhile has
+// handed the message over without hearing that it went. 0: no delay.
+func (s *SMTPServer) Delay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
 	s.mu.Unlock()
 }
 
@@ -321,6 +332,10 @@ func (s *smtpSession) Data(r io.Reader) error {
 	}
 	got := Received{From: s.from, To: s.to, Data: buf.Bytes()}
 	s.taken++
+	s.st.mu.Lock()
+	delay := s.st.delay
+	s.st.mu.Unlock()
+	time.Sleep(delay)
 	s.st.mu.Lock()
 	s.st.mail = append(s.st.mail, got)
 	deliver := s.st.deliver

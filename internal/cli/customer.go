@@ -13,6 +13,7 @@ import (
 	"mostrador/inbox"
 	"mostrador/internal/shop"
 	"mostrador/orders"
+	"mostrador/reminders"
 )
 
 func (c *cli) customerCmd(args []string) int {
@@ -38,12 +39,49 @@ func (c *cli) customerCmd(args []string) int {
 	if err != nil {
 		return c.dbError(err)
 	}
+	auto, err := reminders.ForCustomer(context.Background(), db, card.Customer.ID)
+	if err != nil {
+		return c.dbError(err)
+	}
 	if *asJSON {
-		c.printJSON(card)
+		c.printJSON(struct {
+			*shop.Card
+			Automation *reminders.Automation `json:"automation"`
+		}{card, auto})
 		return exitOK
 	}
 	c.printCard(card)
+	c.printAutomation(auto)
 	return exitOK
+}
+
+// printAutomation says what the card knows of the automated emails: an
+// opt-out, a refused address, the customer's scores and answers, and the
+// emails planned.
+func (c *cli) printAutomation(a *reminders.Automation) {
+	w := c.stdout
+	day := func(t *time.Time) string { return t.In(c.loc).Format("2006-01-02") }
+	switch {
+	case a.OptedOutAppointments != nil:
+		fmt.Fprintln(w, c.t("card.optedOutAll", map[string]any{"Date": day(a.OptedOutAppointments)}))
+	case a.OptedOut != nil:
+		fmt.Fprintln(w, c.t("card.optedOut", map[string]any{"Date": day(a.OptedOut)}))
+	}
+	if a.BadAddress != nil {
+		fmt.Fprintln(w, c.t("card.badAddress", map[string]any{"Date": day(a.BadAddress)}))
+	}
+	for _, r := range a.Replies {
+		fmt.Fprintln(w, "  "+c.t("card.reply."+r.Kind, map[string]any{"Date": day(&r.At), "Text": r.Text, "Value": r.Value}))
+	}
+	planned := 0
+	for _, j := range a.Jobs {
+		if j.State == "planned" {
+			planned++
+		}
+	}
+	if planned > 0 {
+		fmt.Fprintln(w, c.t("card.plannedEmails", map[string]any{"Count": planned}))
+	}
 }
 
 func (c *cli) printCard(card *shop.Card) {

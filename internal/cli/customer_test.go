@@ -56,6 +56,15 @@ type cardJSON struct {
 	// Bookings have their own tests (orders); here only their place.
 	Appointments []json.RawMessage `json:"appointments"`
 	Threads      []threadJSON      `json:"threads"`
+	Automation   struct {
+		OptedOut             *time.Time        `json:"optedOut"`
+		OptedOutAppointments *time.Time        `json:"optedOutAppointments"`
+		OptOutSource         string            `json:"optOutSource"`
+		BadAddress           *time.Time        `json:"badAddress"`
+		Language             string            `json:"language"`
+		Jobs                 []jobJSON         `json:"jobs"`
+		Replies              []json.RawMessage `json:"replies"`
+	} `json:"automation"`
 }
 
 // threadJSON is a conversation on the card.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,8 @@ func (c *cli) remindersCmd(args []string) int {
 		return c.remindersList(args[1:])
 	case "enable", "disable":
 		return c.remindersEnable(args[0] == "enable", args[1:])
+	case "supply":
+		return c.remindersSupply(args[1:])
 	}
 	return c.usage(c.t("cli.remindersWhat", nil))
 }
@@ -184,6 +187,58 @@ func (c *cli) printRules(ctx context.Context, db *sql.DB) int {
 			state = c.t("cli.ruleOn", nil)
 		}
 		fmt.Fprintf(c.stdout, "%-12s %s\n", r.Rule, state)
+	}
+	return exitOK
+}
+
+// remindersSupply lists, sets or forgets how long products last.
+func (c *cli) remindersSupply(args []string) int {
+	fs := flag.NewFlagSet("reminders supply", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	del := fs.Bool("delete", false, "")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.flagError(err)
+	}
+	days := 0
+	switch {
+	case len(pos) == 2 && !*del:
+		if days, err = strconv.Atoi(pos[1]); err != nil || days < 1 || days > 365 {
+			return c.usage(c.t("cli.supplyDays", map[string]any{"Value": pos[1]}))
+		}
+	case len(pos) == 1 && *del, len(pos) == 0 && !*del:
+	default:
+		return c.usage(c.t("cli.supplyArgs", nil))
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ctx := context.Background()
+	switch {
+	case *del:
+		if err := reminders.DeleteSupply(ctx, db, pos[0]); errors.Is(err, reminders.ErrNoSupply) {
+			return c.errorf("cli.supplyUnknown", map[string]any{"Product": pos[0]})
+		} else if err != nil {
+			return c.dbError(err)
+		}
+	case days > 0:
+		if err := reminders.SetSupply(ctx, db, pos[0], days, time.Now()); err != nil {
+			return c.dbError(err)
+		}
+	}
+	list, err := reminders.Supplies(ctx, db)
+	if err != nil {
+		return c.dbError(err)
+	}
+	if *asJSON {
+		c.printJSON(list)
+		return exitOK
+	}
+	for _, s := range list {
+		fmt.Fprintln(c.stdout, c.t("cli.supplyLine", map[string]any{"Product": s.Product, "Days": s.Days}))
 	}
 	return exitOK
 }

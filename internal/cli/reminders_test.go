@@ -99,9 +99,33 @@ func TestImportPlansAndRunSends(t *testing.T) {
 	if got := remindersList(t, db, "--state", "sent"); len(got) != 1 || got[0].SentAt == nil {
 		t.Fatalf("sent list: %+v", got)
 	}
+	// The card shows it.
+	var card cardJSON
+	o = mostrador(t, "--db", db, "customer", "ana@example.com", "--json")
+	o.want(t, exitOK)
+	decodeStrict(t, o.stdout, &card)
+	if j := card.Automation.Jobs; len(j) != 1 || j[0].State != "sent" || j[0].Rule != "thank-you" {
+		t.Errorf("card automation: %+v", card.Automation)
+	}
 	// Run again: nothing twice.
 	mostrador(t, "--db", db, "reminders", "run", "--now", noon).want(t, exitOK)
 	if n := len(smtpSrv.Messages()) - sentBefore; n != 1 {
 		t.Fatalf("%d emails after a second run", n)
+	}
+}
+
+func TestRemindersSupply(t *testing.T) {
+	db := isolate(t)
+	o := mostrador(t, "--db", db, "--lang", "en", "reminders", "supply", "Café molido 250g", "30")
+	if o.want(t, exitOK); o.stdout != "Café molido 250g: lasts 30 days\n" {
+		t.Errorf("stdout %q", o.stdout)
+	}
+	mostrador(t, "--db", db, "--lang", "en", "reminders", "supply", "Vela", "0").wantError(t, exitUsage, "en",
+		`"0" is not a number of days from 1 to 365`)
+	mostrador(t, "--db", db, "--lang", "en", "reminders", "supply", "Vela", "--delete").wantError(t, exitFailure, "en",
+		`"Vela" is not in the list of products that run out`)
+	mostrador(t, "--db", db, "reminders", "supply", "café molido 250G", "--delete").want(t, exitOK)
+	if o := mostrador(t, "--db", db, "reminders", "supply", "--json"); o.stdout != "[]\n" {
+		t.Errorf("after deleting: %q", o.stdout)
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"time"
 
 	"mostrador/inbox"
 	"mostrador/internal/shop"
+	"mostrador/reminders"
 )
 
 // syncCmd syncs the mailbox once: INBOX and Sent into the database.
@@ -66,8 +68,17 @@ func (c *cli) syncCmd(args []string) int {
 	if replies == nil {
 		replies = []inbox.Outgoing{}
 	}
+	// What customers answered to the automated emails: BAJA stops them
+	// now, not at the window's next sync.
+	answers, err := reminders.ReadReplies(ctx, db, time.Now())
+	if err != nil {
+		return c.dbError(err)
+	}
+	if answers == nil {
+		answers = []reminders.Reply{}
+	}
 	if *asJSON {
-		c.printJSON(map[string]any{"folders": reps, "newCustomers": added, "replies": replies})
+		c.printJSON(map[string]any{"folders": reps, "newCustomers": added, "replies": replies, "customerReplies": answers})
 		return exitOK
 	}
 	for _, r := range reps {
@@ -79,6 +90,9 @@ func (c *cli) syncCmd(args []string) int {
 	}
 	for i := range replies {
 		c.printReply(&replies[i], false, "")
+	}
+	for _, a := range answers {
+		fmt.Fprintln(c.stdout, c.t("cli.customerReply."+a.Kind, map[string]any{"Text": a.Text, "Value": a.Value}))
 	}
 	return exitOK
 }

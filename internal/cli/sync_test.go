@@ -42,8 +42,9 @@ func TestSyncCommand(t *testing.T) {
 			Reset, Complete        bool
 			Seconds                float64
 		}
-		NewCustomers int
-		Replies      []json.RawMessage // sent replies: see TestReplyCommand
+		NewCustomers    int
+		Replies         []json.RawMessage // sent replies: see TestReplyCommand
+		CustomerReplies []json.RawMessage // answers to automated emails: see reminders.ReadReplies
 	}
 	decodeStrict(t, o.stdout, &rep)
 	if len(rep.Folders) != 2 || rep.Folders[0].Folder != "INBOX" || rep.Folders[0].New != 2 ||

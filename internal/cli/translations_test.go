@@ -22,6 +22,9 @@ var translationKey = regexp.MustCompile(`^([a-z]+)(\.[a-z][A-Za-z0-9_]*)+$`)
 // dynamicKeys are the keys the code builds as prefix + value; every value the
 // code can produce must have a message.
 var dynamicKeys = map[string][]string{
+	// "cli.customerReply." and "card.reply." + reminders.Reply.Kind (reminders/replies.go)
+	"cli.customerReply.": {"optout", "confirm", "cancel", "rating"},
+	"card.reply.":        {"optout", "confirm", "cancel", "rating"},
 	// "status." + Order.Status (orders/card.go, Order.summary)
 	"status.": {"cancelled", "refunded", "delivered", "shipped", "partial", "paid", "pending", "failed", "voided", "open"},
 	// "change." + Change.Kind (orders/store.go, diff; orders/writer.go)

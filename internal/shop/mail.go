@@ -28,6 +28,10 @@ type Mailbox struct {
 	// OnChange, when set, hears that the data changed (new mail, replies
 	// sent), on the Mailbox's goroutine.
 	OnChange func()
+	// AfterSync, when set, runs after every sync, on the Mailbox's
+	// goroutine: the automated emails read the customers' answers there
+	// (reminders.ReadReplies), and it reports whether that changed data.
+	AfterSync func(context.Context) bool
 
 	mu      sync.Mutex
 	watcher *inbox.Watcher
@@ -65,6 +69,9 @@ func (m *Mailbox) Run(ctx context.Context) error {
 				changed = true
 			}
 			if sent, err := sender.SendDue(ctx); err == nil && len(sent) > 0 {
+				changed = true
+			}
+			if m.AfterSync != nil && m.AfterSync(ctx) {
 				changed = true
 			}
 			if changed && m.OnChange != nil {

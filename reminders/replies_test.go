@@ -1,0 +1,174 @@
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"mostrador/inbox"
+	"mostrador/inbox/inboxtest"
+)
+
+func TestRating(t *testing.T) {
+	for line, want := range map[string]int{
+		"5": 5, "4/5": 4, "Un 4 de 5": 4, "5 estrellas!": 5, "3/5, tardó un poco": 3, "Muy bien, gracias": 5,
+		"Excellent!": 5, "bien": 4, "Regular": 3, "Fatal, llegó roto": 1, "Tardó 2 semanas": 0, "10/10": 0,
+		"No muy bien": 0, "Hola, una pregunta sobre otro pedido": 0, "": 0, "6": 0,
+	} {
+		if got := rating(line); got != want {
+			t.Errorf("rating(%q) = %d, want %d", line, got, want)
+		}
+	}
+}
+
+func TestAppointmentAnswerAndOptOutWords(t *testing.T) {
+	for line, want := range map[string]string{
+		"Confirmo": "confirm", "¡Confirmo, allí estaré!": "confirm", "Confirm": "confirm", "Cancelar": "cancel",
+		"Tengo que cancelar, lo siento": "cancel", "Please cancel": "cancel", "¿Puedo cambiar la hora?": "",
+		"Hola": "",
+	} {
+		if got := appointmentAnswer(line); got != want {
+			t.Errorf("appointmentAnswer(%q) = %q, want %q", line, got, want)
+		}
+	}
+	for line, want := range map[string]bool{
+		"BAJA": true, "baja.": true, "STOP": true, "Darme de baja": true, "Unsubscribe": true,
+		"Stop by the shop tomorrow?": false, "¿Cuándo llega?": false, "bajada de precio": false,
+	} {
+		if got := optOutWord(line); got != want {
+			t.Errorf("optOutWord(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
+
+// customerWrites puts a message from Ana in the shop's INBOX, answering
+// inReplyTo (a Message-ID without <>), and syncs the mailbox.
+func (s *shopEnv) customerWrites(t *testing.T, subject, body, inReplyTo string) {
+	t.Helper()
+	raw := fmt.Sprintf("From: Ana Pérez <ana@example.com>\r\nTo: tienda@example.com\r\nSubject: %s\r\n"+
+		"Message-ID: <r%d@example.com>\r\nDate: %s\r\n", subject, s.now.UnixNano(), s.now.Format(time.RFC1123Z))
+	if inReplyTo != "" {
+		raw += "In-Reply-To: <" + inReplyTo + ">\r\nReferences: <" + inReplyTo + ">\r\n"
+	}
+	raw += "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n"
+	if _, err := s.imap.User.Append("INBOX", strings.NewReader(raw), &imap.AppendOptions{Time: s.now}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := (&inbox.Dialer{Timeout: 5 * time.Second}).DialIMAP(s.acct.IMAP, inboxtest.Password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := (&inbox.Syncer{DB: s.db, Client: c, ShopAddr: s.acct.FromAddr}).Sync(context.Background(),
+		inbox.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sentID is the Message-ID of the last automated email of a rule.
+func (s *shopEnv) sentID(t *testing.T, rule string) string {
+	t.Helper()
+	var id string
+	if err := s.db.QueryRow(`SELECT message_id FROM job WHERE rule = ? AND message_id IS NOT NULL
+		ORDER BY id DESC LIMIT 1`, rule).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (s *shopEnv) readReplies(t *testing.T) []Reply {
+	t.Helper()
+	r, err := ReadReplies(context.Background(), s.db, s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// "BAJA" in answer to a thank-you stops every automated email at once;
+// the reply is read once.
+func TestOptOutByReply(t *testing.T) {
+	s := newShop(t)
+	s.order(t, "P-1", s.now.Add(-2*time.Hour), "Paid", "", "")
+	s.run(t)
+	s.now = s.now.Add(time.Hour)
+	s.customerWrites(t, "Re: Gracias por tu pedido P-1", "BAJA\n\n> Gracias por tu pedido", s.sentID(t, ThankYou))
+	got := s.readReplies(t)
+	if len(got) != 1 || got[0].Kind != "optout" || got[0].Text != "BAJA" {
+		t.Fatalf("replies %+v", got)
+	}
+	if again := s.readReplies(t); len(again) != 0 {
+		t.Fatalf("read twice: %+v", again)
+	}
+	auto, err := ForCustomer(context.Background(), s.db, got[0].CustomerID)
+	if err != nil || auto.OptedOut == nil || auto.OptOutSource != "reply" || len(auto.Replies) != 1 || len(auto.Jobs) != 1 {
+		t.Fatalf("the card's automation: %+v, %v", auto, err)
+	}
+	// The owner's switch turns it back on.
+	if err := SetOptOut(context.Background(), s.db, got[0].CustomerID, OptOut{}, "owner", s.now); err != nil {
+		t.Fatal(err)
+	}
+	if auto, _ := ForCustomer(context.Background(), s.db, got[0].CustomerID); auto.OptedOut != nil {
+		t.Fatalf("still opted out after the owner's switch: %+v", auto)
+	}
+	if err := SetOptOut(context.Background(), s.db, got[0].CustomerID, OptOut{All: true}, "owner", s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.order(t, "P-2", s.now.Add(-2*time.Hour), "Paid", "", "")
+	if rep := s.run(t); rep.Skipped != 1 || rep.Queued != 0 {
+		t.Fatalf("after opting out: %+v", rep)
+	}
+}
+
+// A mail client's List-Unsubscribe sends a new message with the subject
+// BAJA: that stops them too. A normal message does not.
+func TestOptOutBySubjectAndNormalMailIsNot(t *testing.T) {
+	s := newShop(t)
+	s.order(t, "P-1", s.now.Add(-2*time.Hour), "Paid", "", "")
+	s.customerWrites(t, "¿Cuándo llega?", "Hola, ¿cuándo llega mi pedido? Stop preguntando, ya sé.", "")
+	if got := s.readReplies(t); len(got) != 0 {
+		t.Fatalf("a question read as %+v", got)
+	}
+	s.now = s.now.Add(time.Minute)
+	s.customerWrites(t, "BAJA", "", "")
+	if got := s.readReplies(t); len(got) != 1 || got[0].Kind != "optout" {
+		t.Fatalf("replies %+v", got)
+	}
+}
+
+// "Cancelar" in answer to an appointment's confirmation is recorded and
+// stops its reminders; a score in answer to the follow-up is recorded.
+func TestAppointmentCancelAndRatingByReply(t *testing.T) {
+	s := newShop(t)
+	// The follow-up of a delivered order, answered with a score.
+	s.order(t, "P-1", s.now.Add(-10*24*time.Hour), "Paid", "", "")
+	s.order(t, "P-1", s.now.Add(-10*24*time.Hour), "Delivered", "Correos", "PK1")
+	s.now = s.now.Add(7 * 24 * time.Hour)
+	s.run(t)
+	s.now = s.now.Add(time.Hour)
+	s.customerWrites(t, "Re: ¿Qué tal tu pedido P-1?", "4/5, el jabón huele genial\n\n> ¿Qué tal?", s.sentID(t, FollowUp))
+	got := s.readReplies(t)
+	if len(got) != 1 || got[0].Kind != "rating" || got[0].Value != 4 {
+		t.Fatalf("replies %+v", got)
+	}
+
+	// An appointment's confirmation, answered "cancelar".
+	s.appointment(t, s.now.Add(72*time.Hour))
+	s.run(t)
+	s.now = s.now.Add(time.Hour)
+	s.customerWrites(t, "Re: Tu cita", "Tengo que cancelar, lo siento.\n\n> Te confirmamos tu cita", s.sentID(t, Appointment))
+	got = s.readReplies(t)
+	if len(got) != 1 || got[0].Kind != "cancel" || got[0].JobID == 0 {
+		t.Fatalf("replies %+v", got)
+	}
+	if left := jobs(t, s.db, "state = 'planned' AND rule = ?", Appointment); len(left) != 0 {
+		t.Fatalf("reminders still planned: %s", steps(left))
+	}
+	if c := jobs(t, s.db, "reason = 'job.customerCancelled'"); len(c) != 2 {
+		t.Fatalf("cancelled reminders: %+v", c)
+	}
+}
