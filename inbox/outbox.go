@@ -182,6 +182,40 @@ func SendAgain(ctx context.Context, db *sql.DB, id int64, at time.Time) error {
 	return nil
 }
 
+// MarkSent records an uncertain email as sent, when the owner knows it
+// went (the customer got it): it shows in its thread like any sent mail
+// and is filed in Sent (unless a copy is there already). Only an uncertain
+// row can be marked.
+func (s *Sender) MarkSent(ctx context.Context, id int64) (*Outgoing, error) {
+	s.imapErr = nil
+	defer s.closeIMAP()
+	defer s.closeStmts()
+	o, err := scanOutbox(s.DB.QueryRowContext(ctx, selectOutgoing, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoMessage
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.state != "uncertain" {
+		return nil, fmt.Errorf("email %d is %s, not uncertain: %w", id, o.state, ErrNotSendable)
+	}
+	msg, err := outgoingMsg(o)
+	if err != nil {
+		return nil, err
+	}
+	var raw bytes.Buffer
+	if _, err := msg.WriteTo(&raw); err != nil {
+		return nil, err
+	}
+	if err := s.recordSent(ctx, o, raw.Bytes()); err != nil {
+		return nil, err
+	}
+	o.state, o.maybeFiled = "sent", true
+	s.file(ctx, o)
+	return LoadOutgoing(ctx, s.DB, id)
+}
+
 // ErrNotSendable: the reply is sent, being sent, expired, or gone.
 var ErrNotSendable = errors.New("not waiting to be sent")
 

@@ -304,6 +304,21 @@ func TestReplyInterruptedIsUncertain(t *testing.T) {
 	if got, _ := LoadOutgoing(context.Background(), rs.db, o.ID); got.State != "uncertain" {
 		t.Errorf("state %q", got.State)
 	}
+	// The owner knows it went: marked sent, it shows in its thread and is
+	// filed in Sent, and nothing is sent.
+	got, err := rs.sender(t, true).MarkSent(context.Background(), o.ID)
+	if err != nil || got.State != "sent" || !got.Appended {
+		t.Fatalf("marked sent: %+v %v", got, err)
+	}
+	if th := threadOf(t, rs.db, "a1@example.com"); th.Messages != 2 || th.WaitingSince != nil {
+		t.Errorf("thread after marking sent: %+v", th)
+	}
+	if len(rs.smtp.Messages()) != 0 || len(imapSrvUIDs(t, rs.imap, "Sent")) != 1 {
+		t.Errorf("marking sent sent %d, filed %d", len(rs.smtp.Messages()), len(imapSrvUIDs(t, rs.imap, "Sent")))
+	}
+	if _, err := rs.sender(t, true).MarkSent(context.Background(), o.ID); !errors.Is(err, ErrNotSendable) {
+		t.Errorf("marking a sent reply: %v", err)
+	}
 }
 
 func TestReplySubject(t *testing.T) {

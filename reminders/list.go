@@ -3,6 +3,7 @@ package reminders
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -146,4 +147,19 @@ func ForCustomer(ctx context.Context, db *sql.DB, customer int64) (*Automation, 
 		a.Replies = append(a.Replies, r)
 	}
 	return a, rows.Err()
+}
+
+// ErrNoJob: no automated email has that id, or it never reached the outbox.
+var ErrNoJob = errors.New("no such automated email in the outbox")
+
+// OutboxID is the outbox row of a job's email, for the owner's "send
+// again" (inbox.SendAgain) and "mark as sent" (inbox.Sender.MarkSent) on an
+// uncertain or failed one.
+func OutboxID(ctx context.Context, db *sql.DB, job int64) (int64, error) {
+	var id sql.NullInt64
+	err := db.QueryRowContext(ctx, `SELECT outbox_id FROM job WHERE id = ?`, job).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !id.Valid) {
+		return 0, fmt.Errorf("job %d: %w", job, ErrNoJob)
+	}
+	return id.Int64, err
 }

@@ -32,6 +32,8 @@ func (c *cli) remindersCmd(args []string) int {
 		return c.remindersEnable(args[0] == "enable", args[1:])
 	case "supply":
 		return c.remindersSupply(args[1:])
+	case "send-again", "mark-sent":
+		return c.remindersResolve(args[0], args[1:])
 	}
 	return c.usage(c.t("cli.remindersWhat", nil))
 }
@@ -240,5 +242,66 @@ func (c *cli) remindersSupply(args []string) int {
 	for _, s := range list {
 		fmt.Fprintln(c.stdout, c.t("cli.supplyLine", map[string]any{"Product": s.Product, "Days": s.Days}))
 	}
+	return exitOK
+}
+
+// remindersResolve is the owner's word on an email that failed or is
+// uncertain: send it again, or record that it went.
+func (c *cli) remindersResolve(what string, args []string) int {
+	fs := flag.NewFlagSet("reminders "+what, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return c.flagError(err)
+	}
+	var job int64
+	if len(pos) == 1 {
+		job, err = strconv.ParseInt(pos[0], 10, 64)
+	}
+	if len(pos) != 1 || err != nil {
+		return c.usage(c.t("cli.remindersWhich", map[string]any{"Command": what}))
+	}
+	db, code := c.openDB()
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	ctx := context.Background()
+	id, err := reminders.OutboxID(ctx, db, job)
+	if errors.Is(err, reminders.ErrNoJob) {
+		return c.errorf("cli.remindersNoJob", map[string]any{"ID": job})
+	}
+	if err != nil {
+		return c.dbError(err)
+	}
+	var o *inbox.Outgoing
+	switch what {
+	case "send-again":
+		if err = inbox.SendAgain(ctx, db, id, time.Now()); err == nil {
+			o, err = inbox.LoadOutgoing(ctx, db, id)
+		}
+	default:
+		acct, code := c.account(ctx, db)
+		if acct == nil {
+			return code
+		}
+		o, err = c.sender(db, acct).MarkSent(ctx, id)
+	}
+	if errors.Is(err, inbox.ErrNotSendable) {
+		return c.errorf("cli.remindersNotThen", map[string]any{"ID": job})
+	}
+	if err != nil {
+		return c.dbError(err)
+	}
+	if *asJSON {
+		c.printJSON(o)
+		return exitOK
+	}
+	key := "cli.remindersResolved.markSent"
+	if what == "send-again" {
+		key = "cli.remindersResolved.sendAgain"
+	}
+	fmt.Fprintln(c.stdout, c.t(key, map[string]any{"ID": job, "To": o.To.Addr}))
 	return exitOK
 }

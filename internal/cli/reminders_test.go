@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"mostrador/internal/database"
 )
 
 // jobJSON is the documented shape of a job in "reminders list --json".
@@ -111,6 +114,39 @@ func TestImportPlansAndRunSends(t *testing.T) {
 	mostrador(t, "--db", db, "reminders", "run", "--now", noon).want(t, exitOK)
 	if n := len(smtpSrv.Messages()) - sentBefore; n != 1 {
 		t.Fatalf("%d emails after a second run", n)
+	}
+
+	// An email left uncertain (the connection dropped after DATA): the
+	// owner records it as sent, or sends it again.
+	id := strconv.FormatInt(remindersList(t, db, "--state", "sent")[0].ID, 10)
+	mostrador(t, "--db", db, "--lang", "en", "reminders", "send-again", id).wantError(t, exitFailure, "en",
+		"automated email "+id+" is not waiting for your decision (only failed or uncertain ones are)")
+	sqlExec(t, db, `UPDATE outbox SET state = 'uncertain' WHERE auto = 1`)
+	o = mostrador(t, "--db", db, "--lang", "en", "reminders", "mark-sent", id)
+	if o.want(t, exitOK); o.stdout != "Email "+id+" to ana@example.com is recorded as sent\n" {
+		t.Errorf("mark-sent: %q", o.stdout)
+	}
+	sqlExec(t, db, `UPDATE outbox SET state = 'uncertain' WHERE auto = 1`)
+	mostrador(t, "--db", db, "reminders", "send-again", id).want(t, exitOK)
+	mostrador(t, "--db", db, "reminders", "run", "--now", noon).want(t, exitOK)
+	if n := len(smtpSrv.Messages()) - sentBefore; n != 2 {
+		t.Fatalf("%d emails after sending again, want 2", n)
+	}
+	mostrador(t, "--db", db, "--lang", "en", "reminders", "mark-sent", "999").wantError(t, exitFailure, "en",
+		"automated email 999 does not exist or never reached the outbox")
+}
+
+// sqlExec changes a test shop's database behind the command line's back,
+// as a crash or another program would.
+func sqlExec(t *testing.T, dbPath, q string) {
+	t.Helper()
+	db, err := database.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatal(err)
 	}
 }
 
