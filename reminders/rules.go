@@ -176,3 +176,15 @@ const timeLayout = "2006-01-02T15:04:05Z"
 func stamp(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func parseStamp(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+// RuleKey is the translation key of a rule's name in the owner's language
+// (rule.thankYou...).
+func RuleKey(name string) string {
+	switch name {
+	case ThankYou:
+		return "rule.thankYou"
+	case FollowUp:
+		return "rule.followUp"
+	}
+	return "rule." + name
+}

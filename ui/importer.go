@@ -146,7 +146,7 @@ func (w *Window) showImportResult(res *orders.Result, planned reminders.Planned)
 		var detail []string
 		for _, r := range reminders.RuleNames() {
 			if c := planned.Jobs[r]; c > 0 {
-				detail = append(detail, r+" "+w.count(c))
+				detail = append(detail, w.t(reminders.RuleKey(r))+" "+w.count(c))
 			}
 		}
 		summary.Add(widget.NewLabel(w.tf("cli.remindersPlanned", map[string]any{"Count": n,

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // importAndWait runs the window's import and waits for its result.
@@ -177,6 +179,33 @@ func TestWrittenCountsPickThePluralForm(t *testing.T) {
 	for n, want := range map[int]string{1: "1 fila leída", 2: "2 filas leídas", 20480: "20.480 filas leídas"} {
 		if got := w.tf("ui.rowsRead", map[string]any{"Count": w.count(n)}); got != want {
 			t.Errorf("%d rows: %q, want %q", n, got, want)
+		}
+	}
+}
+
+// An import of recent orders plans their automated emails and says so.
+func TestImportReportsPlannedEmails(t *testing.T) {
+	db := newShopDB(t)
+	w, win := openWindow(t, db, "es")
+	placed := time.Now().UTC().Add(-30 * time.Minute).Format("2006-01-02 15:04")
+	csv := filepath.Join(t.TempDir(), "hoy.csv")
+	if err := os.WriteFile(csv, []byte("Order,Date,Customer,Email,Item,Qty,Price,Total,Status\n"+
+		"N-1,"+placed+",Ana Pérez,ana@example.com,Jabón,1,5.00,5.00,Paid\n"+
+		"N-2,"+placed+",Iñaki Ruiz,inaki@example.com,Vela,2,6.00,12.00,Paid\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	importAndWait(w, csv)
+	mustShow(t, win, "Pedidos nuevos: 2 · actualizados: 0 · sin cambios: 0",
+		"Correos automáticos planificados: 2 (agradecimiento 2)")
+	if os.Getenv("MOSTRADOR_SHOT") != "" {
+		img := win.Canvas().Capture()
+		f, err := os.Create(os.Getenv("MOSTRADOR_SHOT"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

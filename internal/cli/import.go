@@ -107,7 +107,7 @@ func (c *cli) printPlanned(p reminders.Planned, dryRun bool) {
 	var detail []string
 	for _, r := range reminders.RuleNames() {
 		if n := p.Jobs[r]; n > 0 {
-			detail = append(detail, fmt.Sprintf("%s %d", r, n))
+			detail = append(detail, fmt.Sprintf("%s %d", c.t(reminders.RuleKey(r), nil), n))
 		}
 	}
 	key := "cli.remindersPlanned"

@@ -25,6 +25,8 @@ var dynamicKeys = map[string][]string{
 	// "cli.customerReply." and "card.reply." + reminders.Reply.Kind (reminders/replies.go)
 	"cli.customerReply.": {"optout", "confirm", "cancel", "rating"},
 	"card.reply.":        {"optout", "confirm", "cancel", "rating"},
+	// "rule." + a rule's name (reminders.RuleKey)
+	"rule.": {"delivery", "reorder", "appointment", "birthday"},
 	// "status." + Order.Status (orders/card.go, Order.summary)
 	"status.": {"cancelled", "refunded", "delivered", "shipped", "partial", "paid", "pending", "failed", "voided", "open"},
 	// "change." + Change.Kind (orders/store.go, diff; orders/writer.go)
