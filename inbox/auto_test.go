@@ -521,3 +521,40 @@ func TestSenderSleepHonoursContext(t *testing.T) {
 		t.Errorf("cut short after %v: %v", time.Since(began), err)
 	}
 }
+
+// A Sender for replies only (a sync's) leaves the automated mail to the
+// reminders' Sender; the pace carries over from one round to the next.
+func TestRepliesOnlyAndPaceAcrossRounds(t *testing.T) {
+	rs := newReplyShop(t)
+	for _, a := range []string{"ana@example.com", "bea@example.com", "carla@example.com"} {
+		rs.queueAuto(t, thankYou(a))
+	}
+	rs.reply(t, "Una respuesta", time.Time{})
+	syncs := rs.sender(t, true)
+	syncs.RepliesOnly = true
+	if done, err := syncs.SendDue(context.Background()); err != nil || len(done) != 1 || done[0].Auto {
+		t.Fatalf("replies-only round: %+v %v", done, err)
+	}
+	s := rs.sender(t, true)
+	s.RatePerMinute = 2
+	var waits []time.Duration
+	// The first round's clock stops after two: ctx ends in the wait.
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
+	done, _ := s.SendDue(ctx)
+	if sent := len(rs.smtp.Messages()); sent != 3 || len(done) != 2 {
+		t.Fatalf("first round sent %d (%d rows)", sent, len(done))
+	}
+	// The next round, at once: the minute's two went, so it waits.
+	s.Sleep = func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		rs.now = rs.now.Add(d)
+		return nil
+	}
+	if done, err := s.SendDue(context.Background()); err != nil || len(done) != 1 {
+		t.Fatalf("second round: %+v %v", done, err)
+	}
+	if len(waits) != 1 || waits[0] != time.Minute {
+		t.Fatalf("waits %v: the second round must wait for the first's minute", waits)
+	}
+}

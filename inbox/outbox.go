@@ -235,6 +235,12 @@ type Sender struct {
 	// Sleep waits d unless ctx ends first (then it returns ctx's error);
 	// nil: a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// RepliesOnly leaves automated mail to another Sender (the reminders'
+	// scheduler): one Sender paces it, on one connection, and a sync that
+	// sends the owner's replies is not held up by a day's reminders.
+	RepliesOnly bool
+
+	paced []time.Time // when the last RatePerMinute automated emails went, across rounds (see pacer)
 
 	conn     smtpConn // the round's connection to the sending server
 	imap     *imapclient.Client
@@ -348,7 +354,10 @@ func (s *Sender) SendDue(ctx context.Context) ([]Outgoing, error) {
 	if err != nil {
 		return out, err
 	}
-	pace := pacer{perMinute: s.RatePerMinute, now: s.now, sleep: s.sleep}
+	// The pace carries over from the last round: a round that starts
+	// right after one that sent its minute's worth waits.
+	pace := pacer{perMinute: s.RatePerMinute, now: s.now, sleep: s.sleep, sent: s.paced}
+	defer func() { s.paced = pace.sent }()
 	for _, d := range due {
 		at := time.Time{}
 		if d.auto && d.state != "sent" {
@@ -388,9 +397,13 @@ type dueRow struct {
 // original to flag (automated mail, or a reply to a message without a
 // Message-ID) only waits for its Sent copy.
 func (s *Sender) due(ctx context.Context) ([]dueRow, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, auto, state FROM outbox WHERE
+	only := ""
+	if s.RepliesOnly {
+		only = "auto = 0 AND "
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, auto, state FROM outbox WHERE `+only+`(
 		(state = 'queued' AND send_at <= ?1) OR (state = 'failed' AND permanent = 0 AND next_try <= ?1)
-		OR (state = 'sent' AND (appended = 0 OR (flagged = 0 AND answers <> ''))) ORDER BY auto, send_at, id`,
+		OR (state = 'sent' AND (appended = 0 OR (flagged = 0 AND answers <> '')))) ORDER BY auto, send_at, id`,
 		storedTime(s.now()))
 	return scanRows(rows, err, func(r *sql.Rows) (d dueRow, err error) {
 		err = r.Scan(&d.id, &d.auto, &d.state)

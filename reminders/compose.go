@@ -46,6 +46,9 @@ func loadShop(ctx context.Context, db *sql.DB, acct *inbox.Account) (shopInfo, e
 // errGone: what a job is about is no longer in the order log.
 var errGone = errors.New("no longer in the order log")
 
+// errInvitation: the appointment's calendar invitation cannot be written.
+var errInvitation = errors.New("calendar invitation")
+
 // jobData is what the change said that the email tells.
 type jobData struct {
 	Carrier     string `json:"carrier"`
@@ -101,7 +104,9 @@ func (e *env) compose(ctx context.Context, j dueJob, card *orders.Card, p pref) 
 			method = "CANCEL"
 		}
 		if mail.Calendar, err = e.invitation(j, appt, f, data.Sequence, method, to); err != nil {
-			return nil, err
+			// A calendar that cannot be written (an address it refuses):
+			// this email is skipped, the others go on.
+			return nil, fmt.Errorf("%w: %v", errInvitation, err)
 		}
 		mail.CalendarMethod = method
 	}
@@ -186,8 +191,8 @@ func (e *env) apptZone(a *orders.Appointment) *time.Location {
 func (e *env) invitation(j dueJob, a *orders.Appointment, f Fields, seq int, method string, to inbox.Address) ([]byte, error) {
 	start := time.Unix(j.version, 0)
 	end := start.Add(time.Hour)
-	if a.EndsAt != nil && a.StartsAt.Unix() == j.version {
-		end = *a.EndsAt
+	if a.EndsAt != nil && a.StartsAt.Unix() == j.version && a.EndsAt.After(start) {
+		end = *a.EndsAt // an end no later than the start (a sheet's slip) keeps the hour
 	}
 	domain := "mostrador.invalid"
 	if _, d, ok := strings.Cut(e.acct.FromAddr, "@"); ok && d != "" {

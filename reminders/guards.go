@@ -147,6 +147,8 @@ func (e *env) guard(ctx context.Context, j dueJob) (verdict, *Email, error) {
 		return verdict{skip: "job.template"}, nil, nil
 	case errors.Is(err, errGone):
 		return verdict{skip: "job.gone"}, nil, nil
+	case errors.Is(err, errInvitation):
+		return verdict{skip: "job.badMessage"}, nil, nil
 	}
 	return verdict{}, mail, err
 }

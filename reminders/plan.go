@@ -283,15 +283,20 @@ func (pl *planning) order(c orders.Change) error {
 	base := job{customer: c.CustomerID, about: about, order: c.OrderID}
 	switch c.Kind {
 	case "new":
-		if c.PlacedAt == nil || pl.now.Sub(*c.PlacedAt) > thankYouWindow {
+		if c.PlacedAt == nil {
 			pl.out.TooOld++
 			return nil
 		}
-		j := base
-		j.rule, j.due, j.deadline = ThankYou, c.PlacedAt.Add(pl.rules[ThankYou].Delay), c.PlacedAt.Add(thankYouWindow)
-		_, err := pl.plan(j)
-		if err != nil {
-			return err
+		// The thank-you only soon after the order; its reorder reminder may
+		// still lie ahead for an order imported late.
+		if pl.now.Sub(*c.PlacedAt) > thankYouWindow {
+			pl.out.TooOld++
+		} else {
+			j := base
+			j.rule, j.due, j.deadline = ThankYou, c.PlacedAt.Add(pl.rules[ThankYou].Delay), c.PlacedAt.Add(thankYouWindow)
+			if _, err := pl.plan(j); err != nil {
+				return err
+			}
 		}
 		return pl.reorder(c)
 	case "shipped", "delivered":

@@ -174,3 +174,17 @@ func TestReorderReminder(t *testing.T) {
 		t.Fatalf("after ordering again: %+v", r)
 	}
 }
+
+// An order imported days late still gets its reorder reminder (not its
+// thank-you).
+func TestLateImportedOrderStillPlansReorder(t *testing.T) {
+	db := testDB(t)
+	if err := SetSupply(context.Background(), db, "Café molido 250g", 60, tuesday); err != nil {
+		t.Fatal(err)
+	}
+	p := importOrders(t, db, tuesday, ordersHeader+orderLine("P-1", tuesday.AddDate(0, 0, -5), "ana@example.com",
+		"Café molido 250g", "Paid", "", ""))
+	if p.Jobs[ThankYou] != 0 || p.Jobs[Reorder] != 1 {
+		t.Fatalf("planned %+v, want the reorder reminder alone", p)
+	}
+}

@@ -253,14 +253,14 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, w *jobWrites,
 		rep.Postponed++
 		return s.record(ctx, w, j, `due_at = ?, reason = ?`, stamp(v.postpone), v.why)
 	}
-	if s.Mailbox == nil {
-		return nil // no mailbox yet: the job waits
+	if s.Mailbox == nil || mail == nil {
+		return nil // no mailbox (yet, or any more): the job waits
 	}
 	mail.SendAt = now
 	if j.deadline != nil {
 		mail.Expires = *j.deadline
 	}
-	return w.job(ctx, j.customer, func(tx *sql.Tx) (bool, error) {
+	err = w.job(ctx, j.customer, func(tx *sql.Tx) (bool, error) {
 		id, err := s.Mailbox.Queue(ctx, tx, *mail)
 		if err != nil {
 			return false, err
@@ -277,6 +277,13 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, w *jobWrites,
 		w.queued++
 		return true, nil
 	})
+	if errors.Is(err, inbox.ErrBadAutoMail) {
+		// This email cannot be written (an address the mail library
+		// refuses): skipped with the reason, and the others go on.
+		rep.Skipped++
+		return s.record(ctx, w, j, `state = 'skipped', reason = ?`, "job.badMessage")
+	}
+	return err
 }
 
 // record changes a planned job's row (still planned, or nothing happens).

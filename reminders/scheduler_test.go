@@ -419,3 +419,43 @@ func TestAnniversaryGreeting(t *testing.T) {
 		t.Errorf("greeting:\n%s", body)
 	}
 }
+
+// One email that cannot be written (an address the mail library refuses)
+// is skipped with its reason; the round goes on and the others are sent.
+func TestBadJobDoesNotStopTheOthers(t *testing.T) {
+	s := newShop(t)
+	importOrders(t, s.db, s.now, ordersHeader+
+		orderLine("P-1", s.now.Add(-2*time.Hour), "ana.@example.com", "Jabón", "Paid", "", "")+
+		orderLine("P-2", s.now.Add(-2*time.Hour), "bea@example.com", "Vela", "Paid", "", ""))
+	rep := s.run(t)
+	if rep.Skipped != 1 || rep.Queued != 1 {
+		t.Fatalf("round: %+v", rep)
+	}
+	if got := s.smtp.Messages(); len(got) != 1 || got[0].To[0] != "bea@example.com" {
+		t.Fatalf("sent %+v", got)
+	}
+	if j := jobs(t, s.db, "state = 'skipped'"); len(j) != 1 || j[0].Reason != "job.badMessage" {
+		t.Fatalf("skipped %+v", j)
+	}
+}
+
+// An appointment whose end is its start (a sheet with a duration of 0)
+// still gets its invitation, an hour long.
+func TestInvitationForAppointmentWithoutLength(t *testing.T) {
+	s := newShop(t)
+	res, err := orders.ImportAppointmentsBytes(context.Background(), s.db, "citas.csv", []byte(
+		"Nombre;Correo;Servicio;Inicio;Fin\nAna Pérez;ana@example.com;Corte;13/03/2026 11:00;13/03/2026 11:00\n"),
+		orders.Options{Now: s.clock, Location: madrid})
+	if err != nil || len(res.Changes) != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	planAppointments(t, s.db, s.now, res.Changes...)
+	if rep := s.run(t); rep.Queued != 1 {
+		t.Fatalf("round: %+v", rep)
+	}
+	m := s.received(t)[0]
+	ics := mimeParts(t, m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body)["text/calendar"]
+	if !strings.Contains(ics, "DTEND;TZID=Europe/Madrid:20260313T120000") {
+		t.Fatalf("invitation:\n%s", ics)
+	}
+}

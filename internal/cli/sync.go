@@ -61,7 +61,10 @@ func (c *cli) syncCmd(args []string) int {
 	if _, err := inbox.RecoverInterrupted(ctx, db); err != nil {
 		return c.dbError(err)
 	}
-	replies, err := c.sender(db, acct).SendDue(ctx)
+	// The owner's replies; the automated emails go with "reminders run".
+	sender := c.sender(db, acct)
+	sender.RepliesOnly = true
+	replies, err := sender.SendDue(ctx)
 	if err != nil {
 		return c.dbError(err)
 	}

@@ -56,6 +56,9 @@ func (m *Mailbox) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The automated emails are the reminders' scheduler's to send, at
+	// their pace; a sync sends the owner's replies without waiting for them.
+	sender.RepliesOnly = true
 	w := &inbox.Watcher{DB: m.DB, ShopAddr: acct.FromAddr, Addr: acct.IMAP.Addr(), OnStatus: m.OnStatus,
 		Connect: func(_ context.Context, o *imapclient.Options) (*imapclient.Client, error) {
 			return dialer.DialIMAP(acct.IMAP, pw, o)
