@@ -266,3 +266,41 @@ func (s *Sender) sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// CodeWithdrawn: an automated email withdrawn before it went (the customer
+// opted out, the appointment moved).
+const CodeWithdrawn = "withdrawn"
+
+// Withdraw stops automated emails that wait in the outbox (queued, or
+// failed and waiting for a retry): they end expired, with why, and are
+// never sent. One being sent right now is past stopping. It returns how
+// many it stopped.
+// It runs in the caller's transaction when given one.
+func Withdraw(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, ids []int64, why string, now time.Time) (int, error) {
+	n := 0
+	for _, id := range ids {
+		res, err := db.ExecContext(ctx, `UPDATE outbox SET state = 'expired', error_code = ?, error = ?, next_try = NULL,
+			updated_at = ? WHERE id = ? AND auto = 1 AND state IN ('queued', 'failed')`, CodeWithdrawn, why,
+			storedTime(now), id)
+		if err != nil {
+			return n, err
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
+}
+
+// NextAutoDue is when the outbox next has automated mail to send: the
+// earliest queued one's time or failed one's retry; zero when none.
+func NextAutoDue(ctx context.Context, db *sql.DB) (time.Time, error) {
+	var next sql.NullString
+	err := db.QueryRowContext(ctx, `SELECT min(CASE state WHEN 'queued' THEN send_at ELSE next_try END) FROM outbox
+		WHERE auto = 1 AND (state = 'queued' OR (state = 'failed' AND permanent = 0))`).Scan(&next)
+	if err != nil || !next.Valid {
+		return time.Time{}, err
+	}
+	return time.Parse(time.RFC3339, next.String)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"mostrador/inbox"
 	"mostrador/orders"
 )
 
@@ -53,6 +54,10 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 		// What was planned for another time and has not gone is pointless now.
 		if err := pl.cancel("job.appointmentMoved", `appointment_id = ? AND version <> ?`, c.AppointmentID,
 			version); err != nil {
+			return err
+		}
+		if err := pl.withdraw("the appointment moved", `appointment_id = ? AND version <> ? AND step IN (?, ?)`,
+			c.AppointmentID, version, StepRemind24, StepRemind2); err != nil {
 			return err
 		}
 		if !c.StartsAt.After(pl.now) {
@@ -104,6 +109,10 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 			StepCancel); err != nil {
 			return err
 		}
+		if err := pl.withdraw("the appointment was cancelled", `appointment_id = ? AND step IN (?, ?, ?)`,
+			c.AppointmentID, StepRemind24, StepRemind2, StepUpdate); err != nil {
+			return err
+		}
 		if !c.StartsAt.After(pl.now) {
 			pl.out.TooOld++
 			return nil
@@ -120,6 +129,18 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 		return err
 	}
 	return nil
+}
+
+// withdraw stops the emails of queued jobs a condition selects that still
+// wait in the outbox (a reminder of a time that moved). Not in a dry run's
+// counts: they were planned already.
+func (pl *planning) withdraw(why, where string, args ...any) error {
+	ids, err := queuedOutbox(pl.ctx, pl.tx, where, args...)
+	if err != nil {
+		return err
+	}
+	_, err = inbox.Withdraw(pl.ctx, pl.tx, ids, why, pl.now)
+	return err
 }
 
 // zoneOf is an appointment's time zone: its own, else the shop's.

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"mostrador/inbox"
 	"mostrador/internal/address"
 )
 
@@ -166,9 +167,16 @@ func act(ctx context.Context, db *sql.DB, r Reply, now time.Time) error {
 			Scan(&appointment); err != nil {
 			return err
 		}
-		_, err := db.ExecContext(ctx, `UPDATE job SET state = 'cancelled', reason = ?, updated_at = ?
+		if _, err := db.ExecContext(ctx, `UPDATE job SET state = 'cancelled', reason = ?, updated_at = ?
 			WHERE appointment_id = ? AND state = 'planned' AND step IN (?, ?)`, "job.customerCancelled", stamp(now),
-			appointment, StepRemind24, StepRemind2)
+			appointment, StepRemind24, StepRemind2); err != nil {
+			return err
+		}
+		ids, err := queuedOutbox(ctx, db, `appointment_id = ? AND step IN (?, ?)`, appointment, StepRemind24, StepRemind2)
+		if err != nil {
+			return err
+		}
+		_, err = inbox.Withdraw(ctx, db, ids, "the customer cancelled the appointment", now)
 		return err
 	}
 	return nil
@@ -207,8 +215,41 @@ func SetOptOut(ctx context.Context, db *sql.DB, customer int64, o OptOut, source
 			ELSE coalesce(opted_out_appointments, excluded.opted_out_appointments) END,
 		opt_out_source = excluded.opt_out_source, updated_at = excluded.updated_at`
 	}
-	_, err := db.ExecContext(ctx, q, customer, on(o.All || o.Appointments), on(o.Appointments), source, stamp(now))
+	if _, err := db.ExecContext(ctx, q, customer, on(o.All || o.Appointments), on(o.Appointments), source, stamp(now)); err != nil {
+		return err
+	}
+	// At once means also what already waits in the outbox (queued, or
+	// failed and waiting to be retried).
+	if !o.All && !o.Appointments {
+		return nil
+	}
+	ids, err := queuedOutbox(ctx, db, `customer_id = ? AND (rule <> ? OR ?)`, customer, Appointment, o.Appointments)
+	if err != nil {
+		return err
+	}
+	_, err = inbox.Withdraw(ctx, db, ids, "the customer opted out", now)
 	return err
+}
+
+// queuedOutbox lists the outbox rows of queued jobs a condition selects.
+func queuedOutbox(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, where string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT outbox_id FROM job WHERE state = 'queued' AND outbox_id IS NOT NULL AND `+
+		where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // firstLine is the first line a customer wrote: above the quote, without

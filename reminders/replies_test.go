@@ -3,11 +3,13 @@ package reminders
 import (
 	"context"
 	"fmt"
+	"mime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-smtp"
 
 	"mostrador/inbox"
 	"mostrador/inbox/inboxtest"
@@ -170,5 +172,70 @@ func TestAppointmentCancelAndRatingByReply(t *testing.T) {
 	}
 	if c := jobs(t, s.db, "reason = 'job.customerCancelled'"); len(c) != 2 {
 		t.Fatalf("cancelled reminders: %+v", c)
+	}
+}
+
+// BAJA stops at once also the email that waits in the outbox for a retry
+// (the server said "try later"): it is withdrawn, never sent.
+func TestOptOutWithdrawsWaitingEmail(t *testing.T) {
+	s := newShop(t)
+	s.order(t, "P-1", s.now.Add(-2*time.Hour), "Paid", "", "")
+	s.smtp.Refuse(func(string) error {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+	})
+	s.run(t)
+	if l, _ := List(context.Background(), s.db, "failed", 0); len(l) != 1 {
+		t.Fatalf("failed: %+v", l)
+	}
+	s.smtp.Refuse(nil)
+	var customer int64
+	if err := s.db.QueryRow(`SELECT customer_id FROM job`).Scan(&customer); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetOptOut(context.Background(), s.db, customer, OptOut{All: true}, "owner", s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.now = s.now.Add(time.Hour) // past the retry's wait
+	s.run(t)
+	if n := len(s.smtp.Messages()); n != 0 {
+		t.Fatalf("%d emails sent after the opt-out", n)
+	}
+	if l, _ := List(context.Background(), s.db, "expired", 0); len(l) != 1 || l[0].ErrorCode != inbox.CodeWithdrawn {
+		t.Fatalf("expired: %+v", l)
+	}
+}
+
+// A reminder queued for an appointment's old time that has not gone yet is
+// withdrawn when the appointment moves.
+func TestMovedAppointmentWithdrawsQueuedReminder(t *testing.T) {
+	s := newShop(t)
+	start := time.Date(2026, 3, 13, 11, 0, 0, 0, madrid)
+	s.appointment(t, start)
+	s.run(t) // the confirmation
+	s.smtp.Refuse(func(string) error {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+	})
+	s.now = start.Add(-24 * time.Hour)
+	s.run(t) // the 24-hour reminder fails for now, waits for a retry
+	s.smtp.Refuse(nil)
+	var appointment int64
+	if err := s.db.QueryRow(`SELECT appointment_id FROM job LIMIT 1`).Scan(&appointment); err != nil {
+		t.Fatal(err)
+	}
+	c := appt("moved", start.Add(7*24*time.Hour))
+	c.AppointmentID, c.From = appointment, &start
+	if err := s.db.QueryRow(`SELECT customer_id FROM job LIMIT 1`).Scan(&c.CustomerID); err != nil {
+		t.Fatal(err)
+	}
+	planAppointments(t, s.db, s.now, c)
+	s.now = s.now.Add(time.Hour)
+	s.run(t) // the update goes; the old reminder does not
+	for _, m := range s.received(t) {
+		if subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject")); strings.Contains(subject, "Mañana") {
+			t.Fatalf("the old time's reminder went: %q", subject)
+		}
+	}
+	if l, _ := List(context.Background(), s.db, "expired", 0); len(l) != 1 || l[0].Step != StepRemind24 {
+		t.Fatalf("expired: %+v", l)
 	}
 }

@@ -167,7 +167,15 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 			return rep, err
 		}
 	}
-	rep.Next, err = nextDue(ctx, s.DB)
+	if rep.Next, err = nextDue(ctx, s.DB); err != nil || s.Mailbox == nil {
+		return rep, err
+	}
+	// The outbox's own times count too: a retry whose wait ends, an email
+	// queued to go later.
+	outbox, err := inbox.NextAutoDue(ctx, s.DB)
+	if err == nil && !outbox.IsZero() && (rep.Next.IsZero() || outbox.Before(rep.Next)) {
+		rep.Next = outbox
+	}
 	return rep, err
 }
 
