@@ -95,6 +95,9 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 			ok   time.Duration
 		}{{StepRemind24, dayBefore, lateReminder24}, {StepRemind2, c.StartsAt.Add(-2 * time.Hour), lateReminder2}} {
 			due := r.due
+			if moved, quiet := pl.quiet.Move(due, true, pl.now); quiet {
+				due = moved // where it will go: the gap counts from there
+			}
 			if due.Before(pl.now.Add(reminderGap)) {
 				continue // too close to the confirmation
 			}
@@ -124,7 +127,12 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 		}
 		j := job{rule: Appointment, step: StepCancel, customer: c.CustomerID, about: about, version: version,
 			appointment: c.AppointmentID, due: pl.now, deadline: c.StartsAt, data: map[string]any{"sequence": told},
-			anytime: true}
+			critical: true}
+		// In the quiet hours it waits for the morning, unless the
+		// appointment comes first.
+		if moved, quiet := pl.quiet.Move(pl.now, true, pl.now); quiet && moved.After(c.StartsAt) {
+			j.anytime = true
+		}
 		_, err = pl.plan(j)
 		return err
 	}

@@ -177,3 +177,26 @@ func TestAppointmentReminderAcrossDST(t *testing.T) {
 		})
 	}
 }
+
+// Booked at 20:30 for 09:00 the next day: the 2-hour reminder would go at
+// 20:45 (out of the quiet hours), a quarter of an hour after the
+// confirmation: it is not planned. A cancellation at 03:00 for next week
+// waits for the morning.
+func TestAppointmentNightTimings(t *testing.T) {
+	db := testDB(t)
+	evening := time.Date(2026, 3, 10, 20, 30, 0, 0, madrid)
+	start := time.Date(2026, 3, 11, 9, 0, 0, 0, madrid)
+	planAppointments(t, db, evening, appt("new", start))
+	if got := steps(jobs(t, db, "")); got != "confirm/planned" {
+		t.Fatalf("jobs: %s", got)
+	}
+	markQueued(t, db, StepConfirm)
+	night := time.Date(2026, 3, 11, 3, 0, 0, 0, madrid)
+	later := appt("cancelled", start.AddDate(0, 0, 7))
+	planAppointments(t, db, night, appt("moved", start.AddDate(0, 0, 7)))
+	planAppointments(t, db, night, later)
+	c := jobs(t, db, "step = ?", StepCancel)
+	if len(c) != 1 || !c[0].Due.Equal(time.Date(2026, 3, 11, 8, 0, 0, 0, madrid)) {
+		t.Fatalf("cancellation %+v, want it at 08:00", c)
+	}
+}
