@@ -52,10 +52,32 @@ func Run(db *sql.DB, opts Options) {
 	w.CenterOnScreen()
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	mailDone := closedChan()
 	if opts.Mail {
-		win.startMail(ctx)
+		mailDone = win.startMail(ctx)
 	}
 	w.ShowAndRun()
+	// Closed: the mailbox and the automated emails stop at their next
+	// step (an email being handed over is finished, not cut), before the
+	// database closes under them; a server that does not answer is not
+	// waited for more than quitWait.
+	stop()
+	deadline := time.Now().Add(quitWait)
+	for _, done := range []<-chan struct{}{mailDone, win.remindersDone} {
+		select {
+		case <-done:
+		case <-time.After(time.Until(deadline)):
+		}
+	}
+}
+
+// quitWait is how long closing the window waits for background work.
+const quitWait = 10 * time.Second
+
+func closedChan() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
 }
 
 // Window is the main window's content and its state.
@@ -72,6 +94,9 @@ type Window struct {
 	content    fyne.CanvasObject
 	imports    sync.WaitGroup       // imports running in the background
 	reminders  *reminders.Scheduler // the automated emails, while the mailbox is set up (see startReminders)
+	// remindersDone is closed when the scheduler has stopped (at once
+	// when it never started).
+	remindersDone <-chan struct{}
 }
 
 // New builds the window's content; the caller shows it (tests use a test
@@ -83,7 +108,7 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	if opts.Lang == "" {
 		opts.Lang = assets.Lang("")
 	}
-	w := &Window{db: db, win: win, opts: opts}
+	w := &Window{db: db, win: win, opts: opts, remindersDone: closedChan()}
 	w.status = widget.NewLabel("")
 	// The mailbox's state fills what the left part leaves, right-aligned,
 	// cut with "…" rather than widening the window; the time of the next

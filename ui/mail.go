@@ -58,7 +58,10 @@ func (w *Window) startReminders(ctx context.Context, acct *inbox.Account, secret
 	}
 	sched := &reminders.Scheduler{DB: w.db, Mailbox: &reminders.InboxMailbox{Account: acct, Sender: sender}}
 	w.reminders = sched
+	done := make(chan struct{})
+	w.remindersDone = done
 	go func() {
+		defer close(done)
 		sched.Run(ctx, 10*time.Minute, func(rep reminders.Report, err error) {
 			if err == nil && rep.Queued+rep.Skipped > 0 {
 				fyne.Do(w.customers.reload) // the cards show what went
