@@ -45,10 +45,18 @@ type Reply struct {
 // yet, and returns what they said to the automated emails.
 func ReadReplies(ctx context.Context, db *sql.DB, now time.Time) ([]Reply, error) {
 	from := now.Add(-replyWindow).Unix() * idsPerSecond
-	rows, err := db.QueryContext(ctx, `SELECT m.id, m.from_addr, m.reply_to, m.subject, substr(m.body, 1, 4000),
-		m.in_reply_to, m.refs, coalesce(m.sent_at, m.received_at) FROM message m
-		WHERE m.id >= ? AND m.outgoing = 0 AND m.kind = '' AND m.uid > 0
-		AND NOT EXISTS (SELECT 1 FROM customer_reply r WHERE r.message_row = m.id) ORDER BY m.id`, from)
+	// The messages dated in the window, and the answers in the threads of
+	// the automated emails sent in it whatever their date: a phone whose
+	// clock is wrong still says BAJA.
+	rows, err := db.QueryContext(ctx, `WITH recent AS (
+			SELECT m.id FROM message m WHERE m.id >= ?1
+			UNION SELECT m.id FROM job j JOIN thread_key k ON k.key = j.message_id
+			JOIN message m ON m.thread_id = k.thread_id WHERE j.queued_at >= ?2 AND m.id < ?1)
+		SELECT m.id, m.from_addr, m.reply_to, m.subject, substr(m.body, 1, 4000),
+		m.in_reply_to, m.refs, coalesce(m.sent_at, m.received_at) FROM recent JOIN message m ON m.id = recent.id
+		WHERE m.outgoing = 0 AND m.kind = '' AND m.uid > 0
+		AND NOT EXISTS (SELECT 1 FROM customer_reply r WHERE r.message_row = m.id) ORDER BY m.id`,
+		from, stamp(now.Add(-replyWindow)))
 	if err != nil {
 		return nil, err
 	}
@@ -228,6 +236,14 @@ func SetOptOut(ctx context.Context, db *sql.DB, customer int64, o OptOut, source
 		return err
 	}
 	_, err = inbox.Withdraw(ctx, db, ids, "the customer opted out", now)
+	return err
+}
+
+// ClearBadAddress forgets that the mail server refused a customer's
+// address (the owner corrected it, or it was the server's mistake).
+func ClearBadAddress(ctx context.Context, db *sql.DB, customer int64, now time.Time) error {
+	_, err := db.ExecContext(ctx, `UPDATE contact_pref SET bad_address = NULL, updated_at = ? WHERE customer_id = ?`,
+		stamp(now), customer)
 	return err
 }
 

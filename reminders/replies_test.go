@@ -51,8 +51,15 @@ func TestAppointmentAnswerAndOptOutWords(t *testing.T) {
 // inReplyTo (a Message-ID without <>), and syncs the mailbox.
 func (s *shopEnv) customerWrites(t *testing.T, subject, body, inReplyTo string) {
 	t.Helper()
+	s.customerWritesDated(t, subject, body, inReplyTo, s.now)
+}
+
+// customerWritesDated is customerWrites from a mail client whose Date says
+// date.
+func (s *shopEnv) customerWritesDated(t *testing.T, subject, body, inReplyTo string, date time.Time) {
+	t.Helper()
 	raw := fmt.Sprintf("From: Ana Pérez <ana@example.com>\r\nTo: tienda@example.com\r\nSubject: %s\r\n"+
-		"Message-ID: <r%d@example.com>\r\nDate: %s\r\n", subject, s.now.UnixNano(), s.now.Format(time.RFC1123Z))
+		"Message-ID: <r%d@example.com>\r\nDate: %s\r\n", subject, s.now.UnixNano(), date.Format(time.RFC1123Z))
 	if inReplyTo != "" {
 		raw += "In-Reply-To: <" + inReplyTo + ">\r\nReferences: <" + inReplyTo + ">\r\n"
 	}
@@ -237,5 +244,18 @@ func TestMovedAppointmentWithdrawsQueuedReminder(t *testing.T) {
 	}
 	if l, _ := List(context.Background(), s.db, "expired", 0); len(l) != 1 || l[0].Step != StepRemind24 {
 		t.Fatalf("expired: %+v", l)
+	}
+}
+
+// A reply whose Date is weeks old (a phone with the wrong clock) to an
+// automated email is still read.
+func TestOldDatedReplyIsRead(t *testing.T) {
+	s := newShop(t)
+	s.order(t, "P-1", s.now.Add(-2*time.Hour), "Paid", "", "")
+	s.run(t)
+	s.now = s.now.Add(time.Hour)
+	s.customerWritesDated(t, "Re: Gracias", "STOP", s.sentID(t, ThankYou), s.now.AddDate(0, 0, -40))
+	if got := s.readReplies(t); len(got) != 1 || got[0].Kind != "optout" {
+		t.Fatalf("replies %+v", got)
 	}
 }

@@ -370,15 +370,20 @@ func (w *jobWrites) commit() error {
 }
 
 // markBadAddresses notes on the customer's preferences the addresses the
-// mail server refused for good: later emails to them are skipped, and the
-// card says so, until the address is corrected.
+// mail server refused for good, in the last day's emails: later emails to
+// them are skipped, and the card says so, until the owner clears it
+// (ClearBadAddress). Only a refusal of
+// the address itself counts (enhanced status 5.1.x: no such user, bad
+// domain): "relay access denied" (5.7.1) is the shop's server's problem,
+// not every customer's.
 func markBadAddresses(ctx context.Context, db *sql.DB, now time.Time) error {
 	_, err := db.ExecContext(ctx, `INSERT INTO contact_pref(customer_id, bad_address, updated_at)
 		SELECT DISTINCT j.customer_id, ?, ? FROM job j JOIN outbox o ON o.id = j.outbox_id
 		JOIN customer c ON c.id = j.customer_id
-		WHERE o.state = 'failed' AND o.error_code = ? AND o.to_addr = c.email AND j.queued_at IS NOT NULL
+		WHERE j.queued_at >= ? AND o.state = 'failed' AND o.error_code = ? AND o.to_addr = c.email
+		AND o.error LIKE '%5.1._%'
 		ON CONFLICT(customer_id) DO UPDATE SET bad_address = coalesce(bad_address, excluded.bad_address),
-		updated_at = excluded.updated_at`, stamp(now), stamp(now), inbox.CodeRecipient)
+		updated_at = excluded.updated_at`, stamp(now), stamp(now), stamp(now.Add(-24*time.Hour)), inbox.CodeRecipient)
 	return err
 }
 

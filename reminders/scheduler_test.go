@@ -383,6 +383,32 @@ func TestRefusedAddressIsMarked(t *testing.T) {
 	if rep := s.run(t); rep.Skipped != 1 || rep.Queued != 0 {
 		t.Fatalf("the next email: %+v", rep)
 	}
+	// The owner clears it: the next one goes.
+	var customer int64
+	if err := s.db.QueryRow(`SELECT customer_id FROM contact_pref`).Scan(&customer); err != nil {
+		t.Fatal(err)
+	}
+	if err := ClearBadAddress(context.Background(), s.db, customer, s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.order(t, "P-3", s.now.Add(-2*time.Hour), "Paid", "", "")
+	if rep := s.run(t); rep.Queued != 1 {
+		t.Fatalf("after clearing: %+v", rep)
+	}
+}
+
+// The shop's server refusing to relay (5.7.1) is not the customer's
+// address's fault: nothing is marked.
+func TestRelayDeniedIsNotABadAddress(t *testing.T) {
+	s := newShop(t)
+	s.smtp.Refuse(func(rcpt string) error {
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relay access denied"}
+	})
+	s.order(t, "P-1", s.now.Add(-2*time.Hour), "Paid", "", "")
+	s.run(t)
+	if n := count(t, s.db, `SELECT count(*) FROM contact_pref WHERE bad_address IS NOT NULL`); n != 0 {
+		t.Fatalf("%d addresses marked bad for a relay refusal", n)
+	}
 }
 
 // The birthday rule (off by default) greets a customer on the anniversary

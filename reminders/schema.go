@@ -42,6 +42,7 @@ var Migrations = database.Migrations{Package: "reminders", Steps: []string{
 	CREATE INDEX job_appointment ON job(appointment_id) WHERE appointment_id IS NOT NULL;
 	CREATE INDEX job_outbox ON job(outbox_id) WHERE outbox_id IS NOT NULL;
 	CREATE INDEX job_message ON job(message_id) WHERE message_id IS NOT NULL;
+	CREATE INDEX job_queued ON job(queued_at) WHERE queued_at IS NOT NULL;
 
 	-- The owner's choices per rule; a rule without a row has its defaults.
 	CREATE TABLE rule_setting (
