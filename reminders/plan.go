@@ -138,7 +138,10 @@ type job struct {
 	due                time.Time
 	deadline           time.Time // zero: none
 	anytime            bool      // goes even in the quiet hours
-	data               map[string]any
+	// revive: a job of the same key cancelled with this reason is planned
+	// again (an appointment moved back to a time it had); "": never.
+	revive string
+	data   map[string]any
 }
 
 // plan inserts a job unless its key is taken, moving it out of the quiet
@@ -165,6 +168,10 @@ func (pl *planning) plan(j job) (bool, error) {
 	if j.data == nil {
 		j.data = map[string]any{}
 	}
+	var revive any // NULL matches no reason
+	if j.revive != "" {
+		revive = j.revive
+	}
 	data, err := json.Marshal(j.data)
 	if err != nil {
 		return false, err
@@ -176,9 +183,11 @@ func (pl *planning) plan(j job) (bool, error) {
 	res, err := pl.exec(`INSERT INTO job(rule, step, customer_id, about, version, order_id,
 		appointment_id, transactional, critical, anytime, due_at, deadline, data, planned_at, updated_at)
 		VALUES(?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(rule, step, customer_id, about, version) DO NOTHING`,
+		ON CONFLICT(rule, step, customer_id, about, version) DO UPDATE SET state = 'planned', reason = '',
+		due_at = excluded.due_at, deadline = excluded.deadline, updated_at = excluded.updated_at
+		WHERE job.state = 'cancelled' AND job.reason = ?`,
 		j.rule, j.step, j.customer, j.about, j.version, j.order, j.appointment, rs.Transactional, j.critical,
-		j.anytime, stamp(j.due), deadline, string(data), stamp(pl.now), stamp(pl.now))
+		j.anytime, stamp(j.due), deadline, string(data), stamp(pl.now), stamp(pl.now), revive)
 	if err != nil {
 		return false, err
 	}

@@ -64,27 +64,33 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 			pl.out.TooOld++ // an appointment that has begun: nothing to tell
 			return nil
 		}
+		base := job{rule: Appointment, customer: c.CustomerID, about: about, version: version,
+			appointment: c.AppointmentID, critical: true}
 		// A customer who was told of another time gets an update of that
-		// invitation; one told nothing yet, a confirmation.
-		told, err := pl.told(c.AppointmentID, version)
+		// invitation; one told nothing yet, a confirmation; one told this
+		// time (or about to be), nothing new.
+		latest, told, err := pl.told(c.AppointmentID)
 		if err != nil {
 			return err
 		}
-		step := StepConfirm
-		if told > 0 {
-			step = StepUpdate
-		}
-		base := job{rule: Appointment, customer: c.CustomerID, about: about, version: version,
-			appointment: c.AppointmentID, critical: true}
-		j := base
-		j.step, j.due, j.deadline, j.data = step, pl.now, c.StartsAt, map[string]any{"sequence": told}
-		// The customer has just booked or moved it: the confirmation goes
-		// even in the quiet hours when the morning would be too late.
-		if moved, quiet := pl.quiet.Move(pl.now, true, pl.now); quiet && moved.After(c.StartsAt) {
-			j.anytime = true
-		}
-		if _, err := pl.plan(j); err != nil {
-			return err
+		if latest != version {
+			step := StepConfirm
+			if told > 0 {
+				step = StepUpdate
+			}
+			j := base
+			j.step, j.due, j.deadline, j.data = step, pl.now, c.StartsAt, map[string]any{"sequence": told}
+			// Each announcement its own key: an appointment moved back to a
+			// time it had is announced again.
+			j.about = fmt.Sprintf("%s#%d", about, told)
+			// The customer has just booked or moved it: the confirmation goes
+			// even in the quiet hours when the morning would be too late.
+			if moved, quiet := pl.quiet.Move(pl.now, true, pl.now); quiet && moved.After(c.StartsAt) {
+				j.anytime = true
+			}
+			if _, err := pl.plan(j); err != nil {
+				return err
+			}
 		}
 		// The day before at the same time on the shop's clock (across a
 		// DST change that is 23 or 25 hours), and two hours before.
@@ -102,7 +108,7 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 				continue // too close to the confirmation
 			}
 			j := base
-			j.step, j.due, j.deadline = r.step, due, c.StartsAt.Add(-r.ok)
+			j.step, j.due, j.deadline, j.revive = r.step, due, c.StartsAt.Add(-r.ok), "job.appointmentMoved"
 			if _, err := pl.plan(j); err != nil {
 				return err
 			}
@@ -121,11 +127,12 @@ func (pl *planning) appointment(c orders.AppointmentChange) error {
 			return nil
 		}
 		// Only a customer who was sent the invitation needs it withdrawn.
-		told, err := pl.told(c.AppointmentID, -1)
+		_, told, err := pl.told(c.AppointmentID)
 		if err != nil || told == 0 {
 			return err
 		}
-		j := job{rule: Appointment, step: StepCancel, customer: c.CustomerID, about: about, version: version,
+		j := job{rule: Appointment, step: StepCancel, customer: c.CustomerID, about: fmt.Sprintf("%s#%d", about, told),
+			version:     version,
 			appointment: c.AppointmentID, due: pl.now, deadline: c.StartsAt, data: map[string]any{"sequence": told},
 			critical: true}
 		// In the quiet hours it waits for the morning, unless the
@@ -161,12 +168,14 @@ func (pl *planning) zoneOf(name string) *time.Location {
 	return pl.quiet.Zone
 }
 
-// told counts the invitations the customer was sent for an appointment
-// (confirmation, updates), leaving out one version: the invitation's next
-// SEQUENCE.
-func (pl *planning) told(appointment, except int64) (int, error) {
-	var n int
-	err := pl.tx.QueryRowContext(pl.ctx, `SELECT count(*) FROM job WHERE appointment_id = ? AND step IN (?, ?)
-		AND state = 'queued' AND version <> ?`, appointment, StepConfirm, StepUpdate, except).Scan(&n)
-	return n, err
+// told reads what the customer was told of an appointment: the time of
+// the latest invitation planned or sent (0: none), and how many were sent
+// (the next invitation's SEQUENCE).
+func (pl *planning) told(appointment int64) (latest int64, sent int, err error) {
+	err = pl.tx.QueryRowContext(pl.ctx, `SELECT
+		coalesce((SELECT version FROM job WHERE appointment_id = ?1 AND step IN (?2, ?3) AND state IN ('planned', 'queued')
+			ORDER BY id DESC LIMIT 1), 0),
+		(SELECT count(*) FROM job WHERE appointment_id = ?1 AND step IN (?2, ?3, ?4) AND state = 'queued')`,
+		appointment, StepConfirm, StepUpdate, StepCancel).Scan(&latest, &sent)
+	return latest, sent, err
 }

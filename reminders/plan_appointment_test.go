@@ -200,3 +200,35 @@ func TestAppointmentNightTimings(t *testing.T) {
 		t.Fatalf("cancellation %+v, want it at 08:00", c)
 	}
 }
+
+// Moved to another time and back: the customer is told each time, with a
+// SEQUENCE one higher, and the first time's reminders come back; planning
+// a change twice still plans nothing new.
+func TestAppointmentMovedBackAndForth(t *testing.T) {
+	db := testDB(t)
+	t1 := time.Date(2026, 3, 13, 11, 0, 0, 0, madrid)
+	t2 := t1.Add(48 * time.Hour)
+	move := func(to time.Time) Planned {
+		c := appt("moved", to)
+		return planAppointments(t, db, tuesday, c)
+	}
+	planAppointments(t, db, tuesday, appt("new", t1))
+	markQueued(t, db, StepConfirm)
+	move(t2)
+	markQueued(t, db, StepUpdate)
+	move(t1)
+	if p := move(t1); p.Total() != 0 {
+		t.Fatalf("the same move twice planned %+v", p)
+	}
+	planned := jobs(t, db, "state = 'planned'")
+	if steps(planned) != "update/planned remind-24h/planned remind-2h/planned" || planned[0].Data != `{"sequence":2}` ||
+		planned[0].Version != t1.Unix() || planned[1].Version != t1.Unix() {
+		t.Fatalf("back at the first time: %s %+v", steps(planned), planned)
+	}
+	markQueued(t, db, StepUpdate)
+	move(t2)
+	if u := jobs(t, db, "state = 'planned' AND step = ?", StepUpdate); len(u) != 1 || u[0].Data != `{"sequence":3}` ||
+		u[0].Version != t2.Unix() {
+		t.Fatalf("and again to the second: %+v", u)
+	}
+}
