@@ -13,6 +13,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	gomail "github.com/wneessen/go-mail"
+
+	"mostrador/internal/database"
 )
 
 // The outbox sends the owner's replies, and the automated mail of package
@@ -246,7 +248,7 @@ type Sender struct {
 	imap     *imapclient.Client
 	imapErr  error
 	imapDone bool
-	stmts    map[string]*sql.Stmt // the round's prepared statements (see stmt)
+	stmts    database.Stmts // the round's prepared statements (see stmt)
 	// copyLater: automated mail's Sent copies wait to be stored and filed
 	// a batch at a time (see keepCopy), in copies.
 	copyLater bool

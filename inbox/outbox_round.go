@@ -14,28 +14,14 @@ import (
 // for each message, and a transaction of its own for each copy (its
 // thread, its search index), cost many times the SMTP exchange itself.
 
-// stmt is q prepared once a round, on the database; the round's end closes it.
+// stmt is q prepared once a round, on the database; the round's end
+// closes it (closeStmts).
 func (s *Sender) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := s.stmts[q]; ok {
-		return st, nil
-	}
-	st, err := s.DB.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if s.stmts == nil {
-		s.stmts = map[string]*sql.Stmt{}
-	}
-	s.stmts[q] = st
-	return st, nil
+	s.stmts.On = s.DB
+	return s.stmts.Prepare(ctx, q)
 }
 
-func (s *Sender) closeStmts() {
-	for _, st := range s.stmts {
-		st.Close()
-	}
-	clear(s.stmts)
-}
+func (s *Sender) closeStmts() { s.stmts.Close() }
 
 // scanner is a row to scan: a *sql.Row, or the error that kept it from
 // being asked for.

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"mostrador/internal/database"
 )
 
 // Threads gather the messages that answer each other. A message joins the
@@ -81,50 +83,24 @@ func threadKeys(own string, inReplyTo, refs []string) []string {
 type threader struct {
 	tx      *sql.Tx
 	touched map[int64]bool
-	stmts   map[string]*sql.Stmt // prepared once per transaction: parsing SQL costs more than running it
-	p       placed               // see placeAll
+	stmts   database.Stmts // prepared once per transaction
+	p       placed         // see placeAll
 }
 
 func newThreader(tx *sql.Tx) *threader {
-	return &threader{tx: tx, touched: map[int64]bool{}, stmts: map[string]*sql.Stmt{}}
-}
-
-// stmt is q prepared on the transaction, once.
-func (th *threader) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if s, ok := th.stmts[q]; ok {
-		return s, nil
-	}
-	s, err := th.tx.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	th.stmts[q] = s
-	return s, nil
+	return &threader{tx: tx, touched: map[int64]bool{}, stmts: database.Stmts{On: tx}}
 }
 
 func (th *threader) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	s, err := th.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return s.ExecContext(ctx, args...)
+	return th.stmts.Exec(ctx, q, args...)
 }
 
 func (th *threader) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	s, err := th.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return s.QueryContext(ctx, args...)
+	return th.stmts.Query(ctx, q, args...)
 }
 
 // close closes the prepared statements; the caller is done with th.
-func (th *threader) close() {
-	for _, s := range th.stmts {
-		s.Close()
-	}
-	clear(th.stmts)
-}
+func (th *threader) close() { th.stmts.Close() }
 
 // touch marks a thread for refresh; id may be NULL.
 func (th *threader) touch(id sql.NullInt64) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"mostrador/internal/database"
 	"mostrador/internal/settings"
 	"mostrador/orders"
 )
@@ -82,7 +83,7 @@ type planning struct {
 	quiet  Quiet
 	out    Planned
 	supply map[string]int // see supplies
-	stmts  txStmts
+	stmts  database.Stmts
 }
 
 func (p *Planner) begin(ctx context.Context) (*planning, error) {
@@ -103,7 +104,7 @@ func (p *Planner) begin(ctx context.Context) (*planning, error) {
 		return nil, err
 	}
 	return &planning{ctx: ctx, tx: tx, now: now.UTC(), rules: rs, quiet: quiet,
-		out: Planned{Jobs: map[string]int{}}, stmts: txStmts{tx: tx}}, nil
+		out: Planned{Jobs: map[string]int{}}, stmts: database.Stmts{On: tx}}, nil
 }
 
 func (p *Planner) end(pl *planning, err error) (Planned, error) {
@@ -198,33 +199,9 @@ func (pl *planning) plan(j job) (bool, error) {
 	return true, nil
 }
 
-// exec runs one of the planning's few statements (see txStmts).
+// exec runs one of the planning's few statements, each prepared once.
 func (pl *planning) exec(query string, args ...any) (sql.Result, error) {
-	return pl.stmts.exec(pl.ctx, query, args...)
-}
-
-// txStmts are a transaction's statements, each prepared once: a big
-// import's thousands of changes, or a round's hundreds of jobs, otherwise
-// have SQLite parse the same few statements again for each, a third of the
-// planning's time. The transaction's end closes them.
-type txStmts struct {
-	tx *sql.Tx
-	m  map[string]*sql.Stmt
-}
-
-func (t *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, ok := t.m[query]
-	if !ok {
-		var err error
-		if st, err = t.tx.PrepareContext(ctx, query); err != nil {
-			return nil, err
-		}
-		if t.m == nil {
-			t.m = map[string]*sql.Stmt{}
-		}
-		t.m[query] = st
-	}
-	return st.ExecContext(ctx, args...)
+	return pl.stmts.Exec(pl.ctx, query, args...)
 }
 
 // cancel cancels the planned jobs a condition selects, with a reason.

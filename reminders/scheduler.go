@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mostrador/inbox"
+	"mostrador/internal/database"
 )
 
 // The scheduler: at a job's due time the guards run (the rule still on,
@@ -273,7 +274,7 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, w *jobWrites,
 		if err != nil {
 			return false, err
 		}
-		res, err := w.stmts.exec(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?1, queued_at = ?2,
+		res, err := w.stmts.Exec(ctx, `UPDATE job SET state = 'queued', reason = '', outbox_id = ?1, queued_at = ?2,
 		updated_at = ?2, message_id = (SELECT message_id FROM outbox WHERE id = ?1) WHERE id = ?3 AND state = 'planned'`,
 			id, stamp(now), j.id)
 		if err != nil {
@@ -298,7 +299,7 @@ func (s *Scheduler) judge(ctx context.Context, env *env, j dueJob, w *jobWrites,
 func (s *Scheduler) record(ctx context.Context, w *jobWrites, j dueJob, set string, args ...any) error {
 	args = append(args, stamp(s.now()), j.id)
 	return w.job(ctx, j.customer, func(*sql.Tx) (bool, error) {
-		_, err := w.stmts.exec(ctx, `UPDATE job SET `+set+`, updated_at = ? WHERE id = ? AND state = 'planned'`, args...)
+		_, err := w.stmts.Exec(ctx, `UPDATE job SET `+set+`, updated_at = ? WHERE id = ? AND state = 'planned'`, args...)
 		return err == nil, err
 	})
 }
@@ -312,7 +313,7 @@ type jobWrites struct {
 	db        *sql.DB
 	rep       *Report // counts the queued emails once committed
 	tx        *sql.Tx
-	stmts     txStmts
+	stmts     database.Stmts
 	customers map[int64]bool // whose jobs the transaction holds writes for
 	jobs      int
 	queued    int
@@ -331,19 +332,19 @@ func (w *jobWrites) job(ctx context.Context, customer int64, writes func(*sql.Tx
 		if err != nil {
 			return err
 		}
-		w.tx, w.stmts, w.customers = tx, txStmts{tx: tx}, map[int64]bool{}
+		w.tx, w.stmts, w.customers = tx, database.Stmts{On: tx}, map[int64]bool{}
 	}
-	if _, err := w.stmts.exec(ctx, `SAVEPOINT job`); err != nil {
+	if _, err := w.stmts.Exec(ctx, `SAVEPOINT job`); err != nil {
 		return err
 	}
 	keep, err := writes(w.tx)
 	undo := context.WithoutCancel(ctx)
 	if err != nil || !keep {
-		if _, rerr := w.stmts.exec(undo, `ROLLBACK TO job`); rerr != nil {
+		if _, rerr := w.stmts.Exec(undo, `ROLLBACK TO job`); rerr != nil {
 			return cmp.Or(err, rerr)
 		}
 	}
-	if _, rerr := w.stmts.exec(undo, `RELEASE job`); err == nil {
+	if _, rerr := w.stmts.Exec(undo, `RELEASE job`); err == nil {
 		err = rerr
 	}
 	if err != nil {
