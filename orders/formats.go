@@ -361,6 +361,10 @@ var accentStrippers = sync.Pool{New: func() any {
 
 var ordinalSigns = strings.NewReplacer("º", "", "°", "", "ª", "")
 
+// Fold is text as it is compared: lower case, without accents, single
+// spaces (see foldText). Others that read what customers write use it too.
+func Fold(s string) string { return foldText(s) }
+
 // foldText lower-cases, removes accents and collapses whitespace and "_".
 func foldText(s string) string {
 	if s == "" {

@@ -12,6 +12,7 @@ import (
 
 	"mostrador/inbox"
 	"mostrador/internal/address"
+	"mostrador/orders"
 )
 
 // Customers answer the automated emails by replying: BAJA or STOP to stop
@@ -290,26 +291,9 @@ func pick(a, b string) string {
 
 // words is a line in lower case, without accents or punctuation, as words.
 func words(s string) []string {
-	s = strings.ToLower(s)
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case 'á', 'à', 'ä':
-			return 'a'
-		case 'é', 'è', 'ë':
-			return 'e'
-		case 'í', 'ì', 'ï':
-			return 'i'
-		case 'ó', 'ò', 'ö':
-			return 'o'
-		case 'ú', 'ù', 'ü':
-			return 'u'
-		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '/' {
-			return r
-		}
-		return ' '
-	}, s)
-	return strings.Fields(s)
+	return strings.FieldsFunc(orders.Fold(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '/'
+	})
 }
 
 // optOutWord: the line says nothing but "stop these emails" (BAJA, STOP,
