@@ -141,12 +141,15 @@ func (c *cli) remindersList(args []string) int {
 		return exitOK
 	}
 	for _, j := range jobs {
-		what := j.Rule
-		if j.Step != "" {
+		what := c.t(reminders.RuleKey(j.Rule), nil)
+		switch {
+		case j.Rule == reminders.Delivery || j.Rule == reminders.Appointment:
+			what += " " + c.t("jobstep."+strings.ReplaceAll(j.Step, "-", ""), nil)
+		case j.Step != "": // reorder: the product
 			what += " " + j.Step
 		}
-		line := fmt.Sprintf("%-6d %-16s %-10s %-28s %-24s %s", j.ID, j.Due.In(c.loc).Format("2006-01-02 15:04"), j.State,
-			what, j.Customer, j.About)
+		line := fmt.Sprintf("%-6d %-16s %-12s %-30s %-24s %s", j.ID, j.Due.In(c.loc).Format("2006-01-02 15:04"),
+			c.t("jobstate."+j.State, nil), what, j.Customer, j.About)
 		switch {
 		case j.ErrorCode != "":
 			line += " — " + c.sendProblem(&inbox.Outgoing{ErrorCode: j.ErrorCode, Error: j.Error})

@@ -22,6 +22,9 @@ var translationKey = regexp.MustCompile(`^([a-z]+)(\.[a-z][A-Za-z0-9_]*)+$`)
 // dynamicKeys are the keys the code builds as prefix + value; every value the
 // code can produce must have a message.
 var dynamicKeys = map[string][]string{
+	// "jobstate." + reminders.Job.State, "jobstep." + a step without "-" (internal/cli/reminders.go)
+	"jobstate.": {"planned", "queued", "sending", "sent", "failed", "uncertain", "expired", "skipped", "cancelled"},
+	"jobstep.":  {"shipped", "delivered", "confirm", "update", "cancel", "remind24h", "remind2h"},
 	// "cli.customerReply." and "card.reply." + reminders.Reply.Kind (reminders/replies.go)
 	"cli.customerReply.": {"optout", "confirm", "cancel", "rating"},
 	"card.reply.":        {"optout", "confirm", "cancel", "rating"},
