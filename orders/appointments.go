@@ -184,6 +184,11 @@ func importAppointments(ctx context.Context, db *sql.DB, name string, open func(
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	sortRejections(res.Rejected)
+	if opts.WithinAppointments != nil && res.Imported() > 0 {
+		if err := opts.WithinAppointments(ctx, tx, res.Changes); err != nil {
+			return nil, fmt.Errorf("import %s: %w", name, err)
+		}
+	}
 	if opts.DryRun || res.Imported() == 0 {
 		return res, nil // rolled back by the deferred Rollback
 	}

@@ -32,6 +32,16 @@ type Options struct {
 	// rows of one order are scattered is read again, gathering orders
 	// first): forget the changes received before it.
 	OnChange func(Change)
+	// WithinOrders, if set, runs inside the import's transaction once every
+	// row is written, before the commit (in a dry run, before the
+	// rollback), with the changes (none when OnChange takes them). What it
+	// writes, such as the automated emails the changes plan, lands with the
+	// import or not at all: a crash cannot keep the orders and lose their
+	// emails, and a dry run sees the rows as they would be. Its error
+	// undoes the import.
+	WithinOrders func(ctx context.Context, tx *sql.Tx, changes []Change) error
+	// WithinAppointments is WithinOrders for an appointments import.
+	WithinAppointments func(ctx context.Context, tx *sql.Tx, changes []AppointmentChange) error
 }
 
 // Result is what an import did (or, with DryRun, would do).
@@ -319,6 +329,11 @@ func write(ctx context.Context, db *sql.DB, name string, open func() (rowSource,
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	w.close()
+	if opts.WithinOrders != nil && res.Imported() > 0 {
+		if err := opts.WithinOrders(ctx, tx, res.Changes); err != nil {
+			return nil, fmt.Errorf("import %s: %w", name, err)
+		}
+	}
 	if opts.DryRun || res.Imported() == 0 {
 		return res, nil // rolled back by the deferred Rollback
 	}

@@ -84,9 +84,12 @@ type planning struct {
 	out    Planned
 	supply map[string]int // see supplies
 	stmts  database.Stmts
+	within bool // tx is the caller's: end neither commits nor rolls back
 }
 
-func (p *Planner) begin(ctx context.Context) (*planning, error) {
+// begin starts a planning in a transaction of its own, or, given one, in
+// the caller's (an import's, so that its emails land with it).
+func (p *Planner) begin(ctx context.Context, in ...*sql.Tx) (*planning, error) {
 	now := time.Now()
 	if p.Now != nil {
 		now = p.Now()
@@ -99,15 +102,21 @@ func (p *Planner) begin(ctx context.Context) (*planning, error) {
 	if err != nil {
 		return nil, err
 	}
-	tx, err := p.DB.BeginTx(ctx, nil)
-	if err != nil {
+	var tx *sql.Tx
+	if len(in) > 0 {
+		tx = in[0]
+	} else if tx, err = p.DB.BeginTx(ctx, nil); err != nil {
 		return nil, err
 	}
 	return &planning{ctx: ctx, tx: tx, now: now.UTC(), rules: rs, quiet: quiet,
-		out: Planned{Jobs: map[string]int{}}, stmts: database.Stmts{On: tx}}, nil
+		out: Planned{Jobs: map[string]int{}}, stmts: database.Stmts{On: tx}, within: len(in) > 0}, nil
 }
 
 func (p *Planner) end(pl *planning, err error) (Planned, error) {
+	if pl.within {
+		pl.stmts.Close()
+		return pl.out, err
+	}
 	if err != nil || p.DryRun {
 		pl.tx.Rollback()
 		return pl.out, err
@@ -218,7 +227,18 @@ func (pl *planning) cancel(reason, where string, args ...any) error {
 
 // Orders plans the jobs of the order log's changes.
 func (p *Planner) Orders(ctx context.Context, changes []orders.Change) (Planned, error) {
-	pl, err := p.begin(ctx)
+	return p.orders(ctx, changes)
+}
+
+// OrdersIn plans them in the caller's transaction (orders.Options'
+// WithinOrders): committed, or rolled back, with it; DryRun is the
+// caller's to honour.
+func (p *Planner) OrdersIn(ctx context.Context, tx *sql.Tx, changes []orders.Change) (Planned, error) {
+	return p.orders(ctx, changes, tx)
+}
+
+func (p *Planner) orders(ctx context.Context, changes []orders.Change, in ...*sql.Tx) (Planned, error) {
+	pl, err := p.begin(ctx, in...)
 	if err != nil {
 		return Planned{}, err
 	}

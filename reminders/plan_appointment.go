@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -27,7 +28,16 @@ const (
 
 // Appointments plans the jobs of appointment changes.
 func (p *Planner) Appointments(ctx context.Context, changes []orders.AppointmentChange) (Planned, error) {
-	pl, err := p.begin(ctx)
+	return p.appointments(ctx, changes)
+}
+
+// AppointmentsIn plans them in the caller's transaction, as OrdersIn.
+func (p *Planner) AppointmentsIn(ctx context.Context, tx *sql.Tx, changes []orders.AppointmentChange) (Planned, error) {
+	return p.appointments(ctx, changes, tx)
+}
+
+func (p *Planner) appointments(ctx context.Context, changes []orders.AppointmentChange, in ...*sql.Tx) (Planned, error) {
+	pl, err := p.begin(ctx, in...)
 	if err != nil {
 		return Planned{}, err
 	}

@@ -18,20 +18,30 @@ var tuesday = time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)
 // the changes it reports.
 func importOrders(t *testing.T, db *sql.DB, now time.Time, csv string) Planned {
 	t.Helper()
-	ctx := context.Background()
-	res, err := orders.ImportBytes(ctx, db, "orders.csv", []byte(csv), orders.Options{Now: func() time.Time { return now },
-		Location: zone(t, "Europe/Madrid")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Rejected) > 0 {
-		t.Fatalf("rejected rows: %+v", res.Rejected)
-	}
-	p, err := (&Planner{DB: db, Now: func() time.Time { return now }}).Orders(ctx, res.Changes)
+	p, err := importAndPlan(db, now, csv, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// importAndPlan imports orders and plans their emails in the import's
+// transaction, as the command line and the window do.
+func importAndPlan(db *sql.DB, now time.Time, csv string, dryRun bool) (Planned, error) {
+	var p Planned
+	res, err := orders.ImportBytes(context.Background(), db, "orders.csv", []byte(csv), orders.Options{
+		Now: func() time.Time { return now }, Location: madrid, DryRun: dryRun,
+		WithinOrders: func(ctx context.Context, tx *sql.Tx, changes []orders.Change) (err error) {
+			p, err = (&Planner{DB: db, Now: func() time.Time { return now }}).OrdersIn(ctx, tx, changes)
+			return err
+		}})
+	if err != nil {
+		return p, err
+	}
+	if len(res.Rejected) > 0 {
+		return p, fmt.Errorf("rejected rows: %+v", res.Rejected)
+	}
+	return p, nil
 }
 
 var madrid, _ = time.LoadLocation("Europe/Madrid")
@@ -172,6 +182,53 @@ func TestReorderReminder(t *testing.T) {
 	r = jobs(t, db, "rule = ?", Reorder)
 	if len(r) != 2 || r[0].State != "cancelled" || r[0].Reason != "job.orderedAgain" || r[1].State != "planned" {
 		t.Fatalf("after ordering again: %+v", r)
+	}
+}
+
+// A dry run plans in the import's transaction and rolls both back: its
+// count has the reorder reminders, which need the order's items stored.
+func TestDryRunCountsEveryEmailAndWritesNothing(t *testing.T) {
+	db := testDB(t)
+	if err := SetSupply(context.Background(), db, "Café molido 250g", 60, tuesday); err != nil {
+		t.Fatal(err)
+	}
+	csv := ordersHeader + orderLine("P-1", tuesday.Add(-time.Hour), "ana@example.com", "Café molido 250g", "Paid", "", "")
+	p, err := importAndPlan(db, tuesday, csv, true)
+	if err != nil || p.Total() != 2 || p.Jobs[ThankYou] != 1 || p.Jobs[Reorder] != 1 {
+		t.Fatalf("dry run would plan %+v (%v), want a thank-you and a reorder reminder", p, err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM job) + (SELECT count(*) FROM orders)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("a dry run left %d jobs and orders (%v)", n, err)
+	}
+	if p := importOrders(t, db, tuesday, csv); p.Total() != 2 {
+		t.Fatalf("the import planned %+v, not what its dry run said", p)
+	}
+}
+
+// Orders and their emails land together or not at all: when planning fails
+// the import is undone, and importing the file again plans the emails (it
+// does not find the orders "unchanged" with no emails planned).
+func TestPlanningFailureUndoesTheImport(t *testing.T) {
+	db := testDB(t)
+	csv := ordersHeader + orderLine("P-1", tuesday.Add(-time.Hour), "ana@example.com", "Jabón", "Paid", "", "")
+	// A job table the planner cannot write to.
+	if _, err := db.Exec(`CREATE TRIGGER no_jobs BEFORE INSERT ON job BEGIN SELECT raise(ABORT, 'disk trouble'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importAndPlan(db, tuesday, csv, false); err == nil || !strings.Contains(err.Error(), "disk trouble") ||
+		!strings.Contains(err.Error(), "orders.csv") {
+		t.Fatalf("import with failing planning: %v, want the planner's error naming the file", err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM orders`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d orders stored without their emails (%v)", n, err)
+	}
+	if _, err := db.Exec(`DROP TRIGGER no_jobs`); err != nil {
+		t.Fatal(err)
+	}
+	if p := importOrders(t, db, tuesday, csv); p.Jobs[ThankYou] != 1 {
+		t.Fatalf("the import again planned %+v, want the thank-you", p)
 	}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io/fs"
 	"path/filepath"
@@ -62,21 +63,22 @@ func (w *Window) ImportFile(path string) {
 				rows.SetText(w.tf("ui.rowsRead", map[string]any{"Count": w.count(n)}))
 			})
 		}}
-		res, err := orders.ImportFile(context.Background(), w.db, path, opts)
+		// The automated emails of what changed, planned as the command line
+		// plans them: in the import's transaction, so they land with it.
 		var planned reminders.Planned
-		var planErr error
-		if err == nil {
-			// The automated emails of what changed, as the command line plans them.
+		opts.WithinOrders = func(ctx context.Context, tx *sql.Tx, changes []orders.Change) (err error) {
 			var plannable []orders.Change
-			for _, c := range res.Changes {
+			for _, c := range changes {
 				if reminders.Plannable(c, time.Now()) {
 					plannable = append(plannable, c)
 				}
 			}
-			planned, planErr = (&reminders.Planner{DB: w.db}).Orders(context.Background(), plannable)
-			if w.reminders != nil {
-				w.reminders.Wake()
-			}
+			planned, err = (&reminders.Planner{DB: w.db}).OrdersIn(ctx, tx, plannable)
+			return err
+		}
+		res, err := orders.ImportFile(context.Background(), w.db, path, opts)
+		if err == nil && w.reminders != nil {
+			w.reminders.Wake()
 		}
 		fyne.Do(func() {
 			defer w.imports.Done()
@@ -87,9 +89,6 @@ func (w *Window) ImportFile(path string) {
 			}
 			w.customers.reload()
 			w.showImportResult(res, planned)
-			if planErr != nil { // imported all the same: only the automated emails are missing
-				w.showImportError("", planErr)
-			}
 		})
 	}()
 }

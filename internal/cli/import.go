@@ -76,16 +76,19 @@ func (c *cli) importOrders(ctx context.Context, db *sql.DB, path string, opts or
 			}
 		}
 	}
+	// The automated emails are planned in the import's transaction: they
+	// land with the orders, and a dry run counts them all.
+	var planned reminders.Planned
+	opts.WithinOrders = func(ctx context.Context, tx *sql.Tx, changes []orders.Change) (err error) {
+		if asJSON {
+			plannable = changes
+		}
+		planned, err = (&reminders.Planner{DB: db}).OrdersIn(ctx, tx, plannable)
+		return err
+	}
 	res, err := orders.ImportFile(ctx, db, path, opts)
 	if err != nil {
 		return c.importError(path, err)
-	}
-	if asJSON {
-		plannable = res.Changes
-	}
-	planned, err := (&reminders.Planner{DB: db, DryRun: opts.DryRun}).Orders(ctx, plannable)
-	if err != nil {
-		return c.dbError(err)
 	}
 	if asJSON {
 		out := c.localize(res)
@@ -272,13 +275,14 @@ func (c *cli) printImport(res *orders.Result, changes *changeList) {
 // importAppointments is "import appointments FILE": a booking export into
 // the appointment table, reported as orders are. Exit status as for orders.
 func (c *cli) importAppointments(ctx context.Context, db *sql.DB, path string, opts orders.Options, asJSON bool) int {
+	var planned reminders.Planned
+	opts.WithinAppointments = func(ctx context.Context, tx *sql.Tx, changes []orders.AppointmentChange) (err error) {
+		planned, err = (&reminders.Planner{DB: db}).AppointmentsIn(ctx, tx, changes)
+		return err
+	}
 	res, err := orders.ImportAppointmentsFile(ctx, db, path, opts)
 	if err != nil {
 		return c.importError(path, err)
-	}
-	planned, err := (&reminders.Planner{DB: db, DryRun: opts.DryRun}).Appointments(ctx, res.Changes)
-	if err != nil {
-		return c.dbError(err)
 	}
 	if asJSON {
 		out := jsonAppointments{AppointmentResult: res, Reminders: &planned}
