@@ -209,4 +209,13 @@ var Migrations = database.Migrations{Package: "inbox", Steps: []string{
 	// once rather than after staleSending.
 	`ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''; -- pid, run, host, PID namespace; '': not said
 	`,
+	// The reply the owner is writing in a thread, kept as they type so
+	// that it survives closing the window. No foreign key: a thread merged
+	// into another by a later sync leaves its draft, harmless, rather than
+	// failing the sync.
+	`CREATE TABLE draft (
+		thread_id  INTEGER PRIMARY KEY,
+		text       TEXT NOT NULL,
+		updated_at TEXT NOT NULL
+	)`,
 }}

@@ -7,12 +7,14 @@ import (
 	"database/sql"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"mostrador/assets"
@@ -69,7 +71,14 @@ func Run(db *sql.DB, opts Options) {
 		case <-time.After(time.Until(deadline)):
 		}
 	}
+	for win.sending.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // a reply being handed over is finished too
+	}
 }
+
+// handedOver: a reply sent from the window is done with the server and
+// the database (see sending).
+func (w *Window) handedOver() { w.sending.Add(-1) }
 
 // quitWait is how long closing the window waits for background work.
 const quitWait = 10 * time.Second
@@ -86,6 +95,10 @@ type Window struct {
 	win       fyne.Window
 	opts      Options
 	customers *customersView
+	inbox     *inboxView
+	rooms     []*room
+	nav       *widget.List
+	room      string // the open room's key
 	importBtn *widget.Button
 	status    *widget.Label
 	// mailStatus says how the mailbox stands: synced, syncing, offline.
@@ -93,10 +106,15 @@ type Window struct {
 	onMail     func(inbox.Status) // tests: hears each mailbox state after the window shows it
 	content    fyne.CanvasObject
 	imports    sync.WaitGroup       // imports running in the background
+	sending    atomic.Int32         // replies being handed to the mail server
 	reminders  *reminders.Scheduler // the automated emails, while the mailbox is set up (see startReminders)
 	// remindersDone is closed when the scheduler has stopped (at once
 	// when it never started).
 	remindersDone <-chan struct{}
+	// secrets are the mail passwords of this run, shared by the mailbox
+	// and the replies sent from the window.
+	secrets *inbox.Secrets
+	now     func() time.Time // the clock: time.Now, or a test's
 }
 
 // New builds the window's content; the caller shows it (tests use a test
@@ -108,7 +126,8 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	if opts.Lang == "" {
 		opts.Lang = assets.Lang("")
 	}
-	w := &Window{db: db, win: win, opts: opts, remindersDone: closedChan()}
+	w := &Window{db: db, win: win, opts: opts, remindersDone: closedChan(), secrets: &inbox.Secrets{},
+		now: time.Now}
 	w.status = widget.NewLabel("")
 	// The mailbox's state fills what the left part leaves, right-aligned,
 	// cut with "…" rather than widening the window; the time of the next
@@ -119,12 +138,50 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	w.importBtn = widget.NewButtonWithIcon(w.t("ui.import"), importIcon(), w.chooseImport)
 	w.importBtn.Importance = widget.HighImportance
 	w.customers = newCustomersView(w)
+	w.inbox = newInboxView(w)
+	w.rooms = []*room{
+		{key: "ui.nav.inbox", icon: theme.MailReplyIcon(), content: w.inbox.content, count: w.inbox.waitingCount,
+			shown: w.inbox.reload},
+		{key: "ui.nav.customers", icon: theme.AccountIcon(), content: w.customers.content, shown: w.customers.showStatus},
+	}
+	var body *fyne.Container
+	w.nav, body = w.newNav(w.rooms)
 	title := widget.NewLabelWithStyle("Mostrador", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, title, w.importBtn)
 	bottom := container.NewBorder(nil, nil, w.status, nil, w.mailStatus)
-	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), nil, nil, w.customers.content)
+	navCol := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.New(fixedWidth{190}, w.nav))
+	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), navCol, nil, body)
 	w.customers.reload()
+	w.refreshCounts()
+	w.openRoom(w.firstRoom())
 	return w
+}
+
+// firstRoom is the room the window opens on: the one open when it was
+// last closed; the first time, the inbox when mail has come, else the
+// customers (and their welcome, on a first run).
+func (w *Window) firstRoom() string {
+	if app := fyne.CurrentApp(); app != nil {
+		if last := app.Preferences().String(lastRoomPref); last != "" {
+			for _, r := range w.rooms {
+				if r.key == last {
+					return last
+				}
+			}
+		}
+	}
+	if w.inbox.hasThreads() {
+		return "ui.nav.inbox"
+	}
+	return "ui.nav.customers"
+}
+
+// changed re-reads what the mailbox or the order log changed: the rooms'
+// lists and the counts beside their names.
+func (w *Window) changed() {
+	w.customers.reload()
+	w.inbox.reload()
+	w.refreshCounts()
 }
 
 // Content is the window's root object.

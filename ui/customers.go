@@ -29,7 +29,12 @@ type customersView struct {
 	welcome   fyne.CanvasObject
 	content   fyne.CanvasObject
 	current   int64 // the customer whose card is shown, 0 for none
+	// statusText is what the status bar says while the list is shown.
+	statusText string
 }
+
+// showStatus puts the list's count in the status bar.
+func (v *customersView) showStatus() { v.w.status.SetText(v.statusText) }
 
 func newCustomersView(w *Window) *customersView {
 	v := &customersView{w: w}
@@ -144,7 +149,7 @@ func (v *customersView) reload() {
 		v.split.Hide()
 		v.welcome.Show()
 		v.w.importBtn.Hide() // the welcome has its own, in the middle
-		v.w.status.SetText("")
+		v.statusText = ""
 	} else {
 		v.welcome.Hide()
 		v.split.Show()
@@ -153,7 +158,10 @@ func (v *customersView) reload() {
 		if len(rows) == listLimit {
 			key = "ui.customerCountMore"
 		}
-		v.w.status.SetText(v.w.tf(key, map[string]any{"Count": len(rows), "Customers": v.w.count(len(rows))}))
+		v.statusText = v.w.tf(key, map[string]any{"Count": len(rows), "Customers": v.w.count(len(rows))})
+	}
+	if v.w.room == "ui.nav.customers" {
+		v.showStatus()
 	}
 	if len(rows) == 0 && !firstRun {
 		v.noMatches.Show()

@@ -87,7 +87,7 @@ func (w *Window) ImportFile(path string) {
 				w.showImportError(path, err)
 				return
 			}
-			w.customers.reload()
+			w.changed()
 			w.showImportResult(res, planned)
 		})
 	}()

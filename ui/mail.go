@@ -22,7 +22,7 @@ func (w *Window) startMail(ctx context.Context) <-chan struct{} {
 		close(done)
 		return done
 	}
-	secrets := &inbox.Secrets{}
+	secrets := w.secrets
 	sched := w.startReminders(ctx, acct, secrets)
 	go func() {
 		defer close(done)
@@ -33,7 +33,7 @@ func (w *Window) startMail(ctx context.Context) <-chan struct{} {
 					w.onMail(s)
 				}
 			},
-			OnChange: func() { fyne.Do(w.customers.reload) },
+			OnChange: func() { fyne.Do(w.changed) },
 			// What customers answered to the automated emails (BAJA, a
 			// cancelled appointment, a score) counts at once.
 			AfterSync: func(ctx context.Context) bool {
@@ -64,7 +64,7 @@ func (w *Window) startReminders(ctx context.Context, acct *inbox.Account, secret
 		defer close(done)
 		sched.Run(ctx, 10*time.Minute, func(rep reminders.Report, err error) {
 			if err == nil && rep.Queued+rep.Skipped > 0 {
-				fyne.Do(w.customers.reload) // the cards show what went
+				fyne.Do(w.changed) // the cards show what went
 			}
 		})
 	}()

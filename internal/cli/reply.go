@@ -182,21 +182,7 @@ func (c *cli) printReply(o *inbox.Outgoing, asJSON bool, filing string) int {
 
 // sendProblem says in plain words why a reply did not go, with what the
 // server said after it.
-func (c *cli) sendProblem(o *inbox.Outgoing) string {
-	if o.ErrorCode == "" {
-		return o.Error
-	}
-	acct := c.acct
-	ep := inbox.Endpoint{Proto: "smtp"}
-	if acct != nil {
-		ep = acct.SMTP
-	}
-	words := c.connProblem(ep, &inbox.ConnError{Server: "smtp", Addr: ep.Addr(), Code: o.ErrorCode})
-	if words == o.ErrorCode { // not a code the translations know
-		return o.Error
-	}
-	return words + " — " + o.Error
-}
+func (c *cli) sendProblem(o *inbox.Outgoing) string { return shop.SendWords(c.lang, c.acct, o) }
 
 // readBody reads the reply's text from a file, or standard input for "-".
 func (c *cli) readBody(path string) (string, error) {

@@ -28,6 +28,8 @@ var dynamicKeys = map[string][]string{
 	// "cli.customerReply." and "card.reply." + reminders.Reply.Kind (reminders/replies.go)
 	"cli.customerReply.": {"optout", "confirm", "cancel", "rating"},
 	"card.reply.":        {"optout", "confirm", "cancel", "rating"},
+	// "ui.thread.kind." + inbox.Message.Kind when not "" (ui/thread.go)
+	"ui.thread.kind.": {"auto", "bounce", "bulk"},
 	// "rule." + a rule's name (reminders.RuleKey)
 	"rule.": {"delivery", "reorder", "appointment", "birthday"},
 	// "status." + Order.Status (orders/card.go, Order.summary)

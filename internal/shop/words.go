@@ -18,3 +18,20 @@ func ConnWords(lang string, ep inbox.Endpoint, ce *inbox.ConnError) string {
 	}
 	return assets.Translate(lang, ce.Code, data)
 }
+
+// SendWords says in plain words why an email did not go (its ErrorCode),
+// with what the server said after it.
+func SendWords(lang string, acct *inbox.Account, o *inbox.Outgoing) string {
+	if o.ErrorCode == "" {
+		return o.Error
+	}
+	ep := inbox.Endpoint{Proto: "smtp"}
+	if acct != nil {
+		ep = acct.SMTP
+	}
+	words := ConnWords(lang, ep, &inbox.ConnError{Server: "smtp", Addr: ep.Addr(), Code: o.ErrorCode})
+	if words == o.ErrorCode { // not a code the translations know
+		return o.Error
+	}
+	return words + " — " + o.Error
+}
