@@ -149,7 +149,7 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	title := widget.NewLabelWithStyle("Mostrador", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, title, w.importBtn)
 	bottom := container.NewBorder(nil, nil, w.status, nil, w.mailStatus)
-	navCol := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.New(fixedWidth{190}, w.nav))
+	navCol := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.New(fixedWidth{170}, w.nav))
 	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), navCol, nil, body)
 	w.customers.reload()
 	w.refreshCounts()

@@ -24,7 +24,7 @@ const threadLimit = 1000
 // the open one (its messages and the reply box) and its customer's card.
 type inboxView struct {
 	w       *Window
-	filter  *widget.RadioGroup
+	filter  *widget.Select
 	filters []string // inbox.Filter* in the radio's order
 	list    *widget.List
 	threads []inbox.Thread
@@ -41,10 +41,11 @@ type inboxView struct {
 func newInboxView(w *Window) *inboxView {
 	v := &inboxView{w: w, filters: []string{inbox.FilterWaiting, inbox.FilterAll, inbox.FilterAnswered}}
 	labels := []string{w.t("ui.inbox.waiting"), w.t("ui.inbox.all"), w.t("ui.inbox.answered")}
-	v.filter = widget.NewRadioGroup(labels, func(string) { v.reload() })
-	v.filter.Horizontal = true
-	v.filter.Required = true
+	// A drop-down rather than radio buttons: the list keeps the width its
+	// rows need, not the width of three labels side by side.
+	v.filter = widget.NewSelect(labels, nil)
 	v.filter.Selected = labels[0]
+	v.filter.OnChanged = func(string) { v.reload() }
 	v.list = widget.NewList(
 		func() int { return len(v.threads) },
 		newThreadRow,
@@ -65,9 +66,9 @@ func newInboxView(w *Window) *inboxView {
 	v.card = container.NewVBox()
 	left := container.NewBorder(v.filter, nil, nil, nil, container.NewStack(v.list, container.NewVBox(v.empty)))
 	right := container.NewHSplit(v.thread.content, container.NewVScroll(container.NewPadded(v.card)))
-	right.Offset = 0.62
+	right.Offset = 0.58
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.3
+	split.Offset = 0.32
 	v.content = split
 	return v
 }

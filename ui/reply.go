@@ -79,8 +79,8 @@ func newReplyBox(w *Window, sent func()) *replyBox {
 	b.result = widget.NewLabel("")
 	b.result.Wrapping = fyne.TextWrapWord
 	b.result.Hide()
-	buttons := container.NewBorder(nil, nil, b.saved, container.NewHBox(b.later, b.send), b.signature)
-	b.content = container.NewVBox(widget.NewSeparator(), b.entry, b.hint, buttons, b.result)
+	buttons := container.NewBorder(nil, nil, b.saved, container.NewHBox(b.later, b.send))
+	b.content = container.NewVBox(widget.NewSeparator(), b.entry, b.hint, b.signature, buttons, b.result)
 	return b
 }
 

@@ -106,10 +106,14 @@ func (p *threadPane) messageBlock(m *inbox.Message) fyne.CanvasObject {
 	head.Truncation = fyne.TextTruncateEllipsis
 	when := widget.NewLabel(formatDateTime(m.At.In(p.w.opts.Location), p.w.opts.Lang))
 	when.Importance = widget.LowImportance
+	when.SizeName = theme.SizeNameCaptionText
 	body := widget.NewLabel(strings.TrimSpace(m.Body))
 	body.Wrapping = fyne.TextWrapWord
 	body.Selectable = true
-	parts := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, when, head)}
+	top := tightBox()
+	top.Add(head)
+	top.Add(when)
+	parts := []fyne.CanvasObject{top}
 	if m.Kind != "" {
 		kind := widget.NewLabelWithStyle(p.w.t("ui.thread.kind."+m.Kind), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 		kind.Importance = widget.WarningImportance
