@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -51,7 +52,9 @@ func Run(db *sql.DB, opts Options) {
 	win := New(db, w, opts)
 	w.SetContent(win.Content())
 	w.Resize(fyne.NewSize(1100, 680)) // fits a 1366×768 laptop screen with its panel
+	win.restorePlace(w)
 	w.CenterOnScreen()
+	w.SetOnClosed(func() { win.savePlace(w) })
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	mailDone := closedChan()
@@ -74,6 +77,47 @@ func Run(db *sql.DB, opts Options) {
 	for win.sending.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond) // a reply being handed over is finished too
 	}
+}
+
+// Where the window was left: its size and its dividers, as preferences.
+const (
+	prefWidth  = "windowWidth"
+	prefHeight = "windowHeight"
+	prefSplits = "splitOffsets"
+)
+
+// splits are the dividers the owner can move, in a fixed order.
+func (w *Window) splits() []*container.Split {
+	return []*container.Split{w.inbox.split, w.inbox.right, w.customers.split}
+}
+
+// restorePlace gives the window the size and dividers it was closed with.
+func (w *Window) restorePlace(fw fyne.Window) {
+	p := fyne.CurrentApp().Preferences()
+	if width, height := p.Float(prefWidth), p.Float(prefHeight); width >= 640 && height >= 400 {
+		fw.Resize(fyne.NewSize(float32(width), float32(height)))
+	}
+	offsets := p.FloatList(prefSplits)
+	for i, s := range w.splits() {
+		if i < len(offsets) && offsets[i] > 0.05 && offsets[i] < 0.95 {
+			s.SetOffset(offsets[i])
+		}
+	}
+}
+
+// savePlace remembers them.
+func (w *Window) savePlace(fw fyne.Window) {
+	p := fyne.CurrentApp().Preferences()
+	size := fw.Canvas().Size()
+	if size.Width > 0 && size.Height > 0 {
+		p.SetFloat(prefWidth, float64(size.Width))
+		p.SetFloat(prefHeight, float64(size.Height))
+	}
+	var offsets []float64
+	for _, s := range w.splits() {
+		offsets = append(offsets, s.Offset)
+	}
+	p.SetFloatList(prefSplits, offsets)
 }
 
 // handedOver: a reply sent from the window is done with the server and
@@ -99,6 +143,7 @@ type Window struct {
 	rooms     []*room
 	nav       *widget.List
 	room      string // the open room's key
+	search    *searchBox // the global search while it is open
 	importBtn *widget.Button
 	status    *widget.Label
 	// mailStatus says how the mailbox stands: synced, syncing, offline.
@@ -154,7 +199,42 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	w.customers.reload()
 	w.refreshCounts()
 	w.openRoom(w.firstRoom())
+	w.addShortcuts()
 	return w
+}
+
+// addShortcuts: Ctrl+K or Ctrl+F searches everything, Ctrl+R answers the
+// open thread (Cmd on a Mac).
+func (w *Window) addShortcuts() {
+	for _, k := range []fyne.KeyName{fyne.KeyK, fyne.KeyF, fyne.KeyR} {
+		w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault},
+			func(s fyne.Shortcut) { w.shortcut(s) })
+	}
+}
+
+// shortcut runs the window's own shortcuts, wherever the focus is; it
+// reports whether s was one.
+func (w *Window) shortcut(s fyne.Shortcut) bool {
+	cs, ok := s.(*desktop.CustomShortcut)
+	if !ok || cs.Modifier != fyne.KeyModifierShortcutDefault {
+		return false
+	}
+	switch cs.KeyName {
+	case fyne.KeyK, fyne.KeyF:
+		w.showSearch()
+	case fyne.KeyR:
+		w.openRoom("ui.nav.inbox")
+		w.inbox.thread.reply.focus()
+	default:
+		return false
+	}
+	return true
+}
+
+// showCustomer opens a customer's card in the customers room.
+func (w *Window) showCustomer(id int64, email string) {
+	w.customers.find(id, email)
+	w.openRoom("ui.nav.customers")
 }
 
 // firstRoom is the room the window opens on: the one open when it was

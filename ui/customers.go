@@ -189,6 +189,17 @@ func (v *customersView) reload() {
 	}
 }
 
+// find shows one customer: the list searched for their address (or all,
+// when they have none), their card open.
+func (v *customersView) find(id int64, email string) {
+	v.current = id
+	if v.search.Text == email {
+		v.reload()
+		return
+	}
+	v.search.SetText(email) // reloads
+}
+
 func (v *customersView) clearCard() {
 	v.current = 0
 	v.card.RemoveAll()

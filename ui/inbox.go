@@ -32,7 +32,9 @@ type inboxView struct {
 	thread  *threadPane
 	card    *fyne.Container
 	content fyne.CanvasObject
-	current int64 // the open thread, 0 for none
+	split   *container.Split // the list | the thread and the card
+	right   *container.Split // the thread | the card
+	current int64            // the open thread, 0 for none
 	// noThreads: the mailbox has no conversation at all (not only none
 	// under the filter).
 	noThreads bool
@@ -65,11 +67,11 @@ func newInboxView(w *Window) *inboxView {
 	v.thread = newThreadPane(w, v.sent)
 	v.card = container.NewVBox()
 	left := container.NewBorder(v.filter, nil, nil, nil, container.NewStack(v.list, container.NewVBox(v.empty)))
-	right := container.NewHSplit(v.thread.content, container.NewVScroll(container.NewPadded(v.card)))
-	right.Offset = 0.58
-	split := container.NewHSplit(left, right)
-	split.Offset = 0.32
-	v.content = split
+	v.right = container.NewHSplit(v.thread.content, container.NewVScroll(container.NewPadded(v.card)))
+	v.right.Offset = 0.58
+	v.split = container.NewHSplit(left, v.right)
+	v.split.Offset = 0.32
+	v.content = v.split
 	return v
 }
 
@@ -144,6 +146,18 @@ func (v *inboxView) reload() {
 	if v.list.Size().Height == 0 {
 		v.list.ScrollToOffset(0) // not laid out yet: see customersView.reload
 	}
+}
+
+// showThread opens a thread, whichever filter lists it.
+func (v *inboxView) showThread(id int64) {
+	v.current = id
+	for _, t := range v.threads {
+		if t.ID == id {
+			v.reload()
+			return
+		}
+	}
+	v.filter.SetSelected(v.filter.Options[1]) // all: reloads, keeping current
 }
 
 // open shows a thread and its customer's card.

@@ -232,3 +232,73 @@ func TestNextWeekday9(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl+K searches customers, orders and mail from anywhere; Enter opens
+// the first result, a click another, Esc closes.
+func TestGlobalSearch(t *testing.T) {
+	s := newMailShop(t)
+	importFixtures(t, s.db, "shopify_orders.csv")
+	s.write(t, "Luis Gómez <luis@example.com>", "luis1@example.com", "Jabón de romero",
+		"¿Tenéis jabón de romero?", inboxNow.Add(-10*time.Minute))
+	s.write(t, "Ana Pérez <ana.perez@example.com>", "ana1@example.com", "Pedido", "¿Cuándo llega?",
+		inboxNow.Add(-time.Hour))
+	s.sync(t)
+	w, win := openWindow(t, s.db, "es")
+	ctrl := func(k fyne.KeyName) {
+		win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: k,
+			Modifier: fyne.KeyModifierShortcutDefault})
+	}
+	ctrl(fyne.KeyK)
+	if w.search == nil || !w.search.popup.Visible() {
+		t.Fatal("Ctrl+K opened no search")
+	}
+	test.Type(w.search.entry, "romero")
+	mustShow(t, win, "Correos", "Jabón de romero", "Luis Gómez · Jabón de romero")
+	w.inbox.filter.SetSelected("Respondidas") // the thread is not under this filter: opening it must still show it
+	w.search.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if w.search != nil {
+		t.Fatal("Enter left the search open")
+	}
+	if w.room != "ui.nav.inbox" || w.inbox.thread.subject.Text != "Jabón de romero" {
+		t.Fatalf("Enter opened room %q, thread %q", w.room, w.inbox.thread.subject.Text)
+	}
+
+	ctrl(fyne.KeyF)
+	test.Type(w.search.entry, "1004")
+	mustShow(t, win, "Pedido #1004 · Shopify")
+	var order int = -1
+	for i, h := range w.search.hits {
+		if h.title == "Pedido #1004 · Shopify" {
+			order = i
+		}
+	}
+	w.search.list.Select(order)
+	if w.room != "ui.nav.customers" || w.customers.current == 0 {
+		t.Fatalf("the order opened room %q, customer %d", w.room, w.customers.current)
+	}
+	mustShow(t, win, "ana.perez@example.com", "2 pedidos · valor total 84,66 USD")
+
+	ctrl(fyne.KeyK)
+	test.Type(w.search.entry, "zzzz")
+	mustShow(t, win, "Nada coincide con la búsqueda.")
+	w.search.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if w.search != nil {
+		t.Fatal("Esc left the search open")
+	}
+	mustBeTranslated(t, win)
+}
+
+// Ctrl+R, even from a list, puts the cursor in the open thread's reply.
+func TestCtrlRFocusesTheReply(t *testing.T) {
+	s := newMailShop(t)
+	s.write(t, "Ana Pérez <ana.perez@example.com>", "ana1@example.com", "Pedido", "¿Cuándo llega?",
+		inboxNow.Add(-time.Hour))
+	s.sync(t)
+	w, win := openWindow(t, s.db, "es")
+	w.openRoom("ui.nav.customers")
+	win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR,
+		Modifier: fyne.KeyModifierShortcutDefault})
+	if w.room != "ui.nav.inbox" || win.Canvas().Focused() != w.inbox.thread.reply.entry {
+		t.Fatalf("after Ctrl+R: room %q, focus %T", w.room, win.Canvas().Focused())
+	}
+}

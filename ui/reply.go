@@ -43,7 +43,7 @@ type replyBox struct {
 
 func newReplyBox(w *Window, sent func()) *replyBox {
 	b := &replyBox{w: w, sent: sent}
-	b.entry = newReplyEntry(func() { b.sendAt(time.Time{}) })
+	b.entry = newReplyEntry(func() { b.sendAt(time.Time{}) }, w.shortcut)
 	b.entry.SetPlaceHolder(w.t("ui.reply.placeholder"))
 	b.entry.SetMinRowsVisible(5)
 	b.entry.OnChanged = b.edited
@@ -190,6 +190,13 @@ func (b *replyBox) showSignature() {
 	b.signature.SetText(b.w.tf("ui.reply.signature", map[string]any{"Signature": strings.ReplaceAll(sig, "\n", " · ")}))
 }
 
+// focus puts the cursor in the reply, when a thread is open.
+func (b *replyBox) focus() {
+	if b.thread != nil {
+		b.w.win.Canvas().Focus(b.entry)
+	}
+}
+
 // say shows the outcome of the last action under the box.
 func (b *replyBox) say(text string, imp widget.Importance) {
 	b.result.SetText(text)
@@ -302,11 +309,12 @@ func nextWeekday9(now time.Time, loc *time.Location, day time.Weekday) time.Time
 // replyEntry is the reply's text: Ctrl+Enter (Cmd+Enter on a Mac) sends.
 type replyEntry struct {
 	widget.Entry
-	send func()
+	send   func()
+	window func(fyne.Shortcut) bool // the window's shortcuts, which the entry would otherwise swallow
 }
 
-func newReplyEntry(send func()) *replyEntry {
-	e := &replyEntry{send: send}
+func newReplyEntry(send func(), window func(fyne.Shortcut) bool) *replyEntry {
+	e := &replyEntry{send: send, window: window}
 	e.MultiLine = true
 	e.Wrapping = fyne.TextWrapWord
 	e.ExtendBaseWidget(e)
@@ -319,6 +327,9 @@ func (e *replyEntry) TypedShortcut(s fyne.Shortcut) {
 	if cs, ok := s.(*desktop.CustomShortcut); ok && cs.Modifier == fyne.KeyModifierShortcutDefault &&
 		(cs.KeyName == fyne.KeyReturn || cs.KeyName == fyne.KeyEnter) {
 		e.send()
+		return
+	}
+	if e.window(s) {
 		return
 	}
 	e.Entry.TypedShortcut(s)
