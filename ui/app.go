@@ -142,7 +142,7 @@ type Window struct {
 	inbox     *inboxView
 	rooms     []*room
 	nav       *widget.List
-	room      string // the open room's key
+	room      string     // the open room's key
 	search    *searchBox // the global search while it is open
 	importBtn *widget.Button
 	status    *widget.Label
