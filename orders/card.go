@@ -21,7 +21,8 @@ type Customer struct {
 	Email     string `json:"email,omitempty"`
 	Name      string `json:"name"`
 	Phone     string `json:"phone,omitempty"`
-	Emailable bool   `json:"emailable"` // false: no address known, cannot be contacted by email
+	Emailable bool   `json:"emailable"`       // false: no address known, cannot be contacted by email
+	Notes     string `json:"notes,omitempty"` // the owner's, on the card
 }
 
 // Money is an amount in minor units of a currency.
@@ -88,8 +89,8 @@ func CardByEmail(ctx context.Context, db *sql.DB, email string) (*Card, error) {
 func CardByID(ctx context.Context, db *sql.DB, id int64) (*Card, error) {
 	var c Card
 	var email sql.NullString
-	err := db.QueryRowContext(ctx, `SELECT id, email, name, phone FROM customer WHERE id = ?`, id).
-		Scan(&c.Customer.ID, &email, &c.Customer.Name, &c.Customer.Phone)
+	err := db.QueryRowContext(ctx, `SELECT id, email, name, phone, notes FROM customer WHERE id = ?`, id).
+		Scan(&c.Customer.ID, &email, &c.Customer.Name, &c.Customer.Phone, &c.Customer.Notes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoCustomer
 	}

@@ -121,4 +121,7 @@ var Migrations = database.Migrations{Package: "orders", Steps: []string{
 		detail         TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX appointment_event_appointment ON appointment_event(appointment_id, id);`,
+	// What the owner writes about a customer on the card ("prefers
+	// unscented", "pays by transfer"): theirs, never touched by an import.
+	`ALTER TABLE customer ADD COLUMN notes TEXT NOT NULL DEFAULT ''`,
 }}

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -11,15 +14,52 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"mostrador/assets"
+	"mostrador/inbox"
+	"mostrador/internal/shop"
 	"mostrador/orders"
+	"mostrador/reminders"
 )
 
-// maxCardOrders caps the orders drawn on a card, newest first.
-const maxCardOrders = 100
+// maxTimeline caps what a card draws, newest first: a customer of ten
+// years still opens at once.
+const maxTimeline = 120
 
-// cardObjects draws a customer's card: who they are, how to reach them, what
-// they are worth to the shop, and their orders newest first.
-func cardObjects(w *Window, card *orders.Card) []fyne.CanvasObject {
+// cardData is everything one card shows, read at once.
+type cardData struct {
+	card *shop.Card
+	auto *reminders.Automation // nil: not a customer of the order log (only wrote)
+}
+
+// loadCard reads a customer's card by id (a customer of the order log) or,
+// when id is 0, by the address of someone who only wrote.
+func (w *Window) loadCard(id int64, email string) (*cardData, error) {
+	ctx := context.Background()
+	var card *shop.Card
+	var err error
+	if id != 0 {
+		card, err = shop.ByID(ctx, w.db, id)
+	} else {
+		card, err = shop.ByEmail(ctx, w.db, email)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := &cardData{card: card}
+	if card.Customer.ID != 0 {
+		if d.auto, err = reminders.ForCustomer(ctx, w.db, card.Customer.ID); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// cardObjects draws a customer's card: who they are and how to reach
+// them, what they are worth to the shop, whether automated email reaches
+// them, the owner's notes, and one timeline of their orders, bookings,
+// conversations and automated emails, newest first.
+func cardObjects(w *Window, d *cardData) []fyne.CanvasObject {
+	card := d.card
 	c := card.Customer
 	name := widget.NewLabelWithStyle(displayName(c, w), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name.SizeName = theme.SizeNameSubHeadingText
@@ -54,19 +94,218 @@ func cardObjects(w *Window, card *orders.Card) []fyne.CanvasObject {
 	}
 	totals.Wrapping = fyne.TextWrapWord
 	about.Add(totals)
-	objs := []fyne.CanvasObject{name, about, widget.NewSeparator()}
-	if len(card.Appointments) > 0 {
-		objs = append(objs, appointmentsBlock(w, card.Appointments))
+	objs := []fyne.CanvasObject{name, about}
+	if d.auto != nil && c.Emailable {
+		objs = append(objs, automationBlock(w, c.ID, d.auto)...)
 	}
-	for i, o := range card.Orders {
-		if i == maxCardOrders {
+	if c.ID != 0 {
+		objs = append(objs, notesEntry(w, c))
+	}
+	objs = append(objs, widget.NewSeparator())
+	return append(objs, timeline(w, d)...)
+}
+
+// automationBlock says whether automated email reaches the customer, with
+// the owner's switch, and what the mail server said of the address.
+func automationBlock(w *Window, id int64, a *reminders.Automation) []fyne.CanvasObject {
+	day := func(t *time.Time) string { return formatDate(*t, w.opts.Location, w.opts.Lang) }
+	var out []fyne.CanvasObject
+	state := widget.NewLabel("")
+	state.Wrapping = fyne.TextWrapWord
+	state.Importance = widget.WarningImportance
+	switch {
+	case a.OptedOutAppointments != nil:
+		state.SetText(w.tf("card.optedOutAll", map[string]any{"Date": day(a.OptedOutAppointments)}))
+	case a.OptedOut != nil && a.OptOutSource == "owner":
+		state.SetText(w.tf("ui.card.optedOutByOwner", map[string]any{"Date": day(a.OptedOut)}))
+	case a.OptedOut != nil:
+		state.SetText(w.tf("card.optedOut", map[string]any{"Date": day(a.OptedOut)}))
+	default:
+		state.Hide()
+	}
+	check := widget.NewCheck(w.t("ui.card.automated"), nil)
+	check.Checked = a.OptedOut == nil && a.OptedOutAppointments == nil
+	check.OnChanged = func(on bool) {
+		err := reminders.SetOptOut(context.Background(), w.db, id, reminders.OptOut{All: !on, Appointments: false},
+			"owner", w.now())
+		if err != nil {
+			w.status.SetText(w.tf("ui.error", map[string]any{"Err": err.Error()}))
+			return
+		}
+		if w.reminders != nil {
+			w.reminders.Wake()
+		}
+		if on {
+			state.Hide()
+		} else {
+			now := w.now()
+			state.SetText(w.tf("ui.card.optedOutByOwner", map[string]any{"Date": day(&now)}))
+			state.Show()
+		}
+	}
+	out = append(out, check, state)
+	if a.BadAddress != nil {
+		bad := widget.NewLabel(w.tf("card.badAddress", map[string]any{"Date": day(a.BadAddress)}))
+		bad.Wrapping = fyne.TextWrapWord
+		bad.Importance = widget.DangerImportance
+		out = append(out, bad)
+	}
+	return out
+}
+
+// notesEntry is the owner's notes on the customer, kept as they type.
+func notesEntry(w *Window, c orders.Customer) fyne.CanvasObject {
+	notes := widget.NewMultiLineEntry()
+	notes.Wrapping = fyne.TextWrapWord
+	notes.SetMinRowsVisible(2)
+	notes.SetPlaceHolder(w.t("ui.card.notes"))
+	notes.SetText(c.Notes)
+	notes.OnChanged = func(text string) {
+		if err := orders.SetNotes(context.Background(), w.db, c.ID, text, w.now()); err != nil {
+			w.status.SetText(w.tf("ui.error", map[string]any{"Err": err.Error()}))
+		}
+	}
+	return notes
+}
+
+// moment is one entry of the timeline.
+type moment struct {
+	at   time.Time // zero: undated, drawn last
+	draw func() fyne.CanvasObject
+}
+
+// timeline merges the customer's orders, bookings, conversations,
+// automated emails and answers to them, newest first.
+func timeline(w *Window, d *cardData) []fyne.CanvasObject {
+	var ms []moment
+	for _, o := range d.card.Orders {
+		var at time.Time
+		if o.PlacedAt != nil {
+			at = *o.PlacedAt
+		}
+		ms = append(ms, moment{at, func() fyne.CanvasObject { return orderBlock(w, o) }})
+	}
+	for _, a := range d.card.Appointments {
+		ms = append(ms, moment{a.Local(), func() fyne.CanvasObject { return appointmentLine(w, a) }})
+	}
+	for _, t := range d.card.Threads {
+		ms = append(ms, moment{t.LastAt, func() fyne.CanvasObject { return threadLine(w, t) }})
+	}
+	if d.auto != nil {
+		for _, j := range d.auto.Jobs {
+			at := j.Due
+			if j.SentAt != nil {
+				at = *j.SentAt
+			}
+			ms = append(ms, moment{at, func() fyne.CanvasObject { return jobLine(w, j) }})
+		}
+		for _, r := range d.auto.Replies {
+			ms = append(ms, moment{r.At, func() fyne.CanvasObject { return replyLine(w, r) }})
+		}
+	}
+	sort.SliceStable(ms, func(i, j int) bool {
+		if ms[i].at.IsZero() != ms[j].at.IsZero() {
+			return !ms[i].at.IsZero()
+		}
+		return ms[i].at.After(ms[j].at)
+	})
+	var out []fyne.CanvasObject
+	for i, m := range ms {
+		if i == maxTimeline {
 			// A card of thousands of widgets would stall the window.
-			objs = append(objs, widget.NewLabel(w.tf("cli.more", map[string]any{"Count": len(card.Orders) - i})))
+			out = append(out, widget.NewLabel(w.tf("cli.more", map[string]any{"Count": len(ms) - i})))
 			break
 		}
-		objs = append(objs, orderBlock(w, o))
+		out = append(out, m.draw())
 	}
-	return objs
+	return out
+}
+
+// appointmentLine is one booking at the shop's clock time it was booked
+// in: when, what and with whom, and its state.
+func appointmentLine(w *Window, a orders.Appointment) fyne.CanvasObject {
+	parts := []string{formatDateTime(a.Local(), w.opts.Lang)}
+	if a.Service != "" {
+		parts = append(parts, a.Service)
+	}
+	if a.Staff != "" {
+		parts = append(parts, a.Staff)
+	}
+	what := widget.NewLabel(strings.Join(parts, " · "))
+	what.Wrapping = fyne.TextWrapWord
+	status := widget.NewLabelWithStyle(w.t("appt.status."+a.Status), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	switch a.Status {
+	case "cancelled", "no_show":
+		status.Importance = widget.DangerImportance
+	case "completed":
+		status.Importance = widget.SuccessImportance
+	}
+	return widget.NewCard("", "", container.NewBorder(nil, nil, widget.NewIcon(theme.CalendarIcon()), status, what))
+}
+
+// threadLine is a conversation: its subject and size, whether the
+// customer waits for an answer; a click opens it in the inbox.
+func threadLine(w *Window, t inbox.Thread) fyne.CanvasObject {
+	subject := t.Subject
+	if subject == "" {
+		subject = w.t("card.noSubject")
+	}
+	text := w.tf("card.threadLine", map[string]any{"Date": formatDate(t.LastAt, w.opts.Location, w.opts.Lang),
+		"Subject": subject, "Count": t.Messages})
+	open := widget.NewButtonWithIcon(text, theme.MailComposeIcon(), func() {
+		w.inbox.showThread(t.ID)
+		w.openRoom("ui.nav.inbox")
+	})
+	open.Alignment = widget.ButtonAlignLeading
+	open.Importance = widget.LowImportance
+	if t.WaitingSince == nil {
+		return open
+	}
+	wait := widget.NewLabel(w.tf("card.waiting", map[string]any{"Wait": assets.Duration(w.opts.Lang, t.Waiting(w.now()))}))
+	wait.Importance = widget.WarningImportance
+	wait.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(open, wait)
+}
+
+// jobLine is an automated email: which, sent or planned (and when), or
+// why not.
+func jobLine(w *Window, j reminders.Job) fyne.CanvasObject {
+	when := j.Due
+	if j.SentAt != nil {
+		when = *j.SentAt
+	}
+	text := w.tf("ui.card.job", map[string]any{"Rule": w.t(reminders.RuleKey(j.Rule)), "State": w.t("jobstate." + j.State),
+		"Date": formatDateTime(when.In(w.opts.Location), w.opts.Lang)})
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	switch j.State {
+	case "failed", "uncertain":
+		l.Importance = widget.DangerImportance
+	case "skipped", "cancelled", "expired":
+		l.Importance = widget.LowImportance
+	}
+	box := tightBox()
+	box.Add(l)
+	if j.Reason != "" {
+		why := widget.NewLabel(w.t(j.Reason))
+		why.Wrapping = fyne.TextWrapWord
+		why.Importance = widget.LowImportance
+		why.SizeName = theme.SizeNameCaptionText
+		box.Add(why)
+	}
+	return container.NewBorder(nil, nil, widget.NewIcon(theme.MailSendIcon()), nil, box)
+}
+
+// replyLine is what the customer answered to an automated email: a score,
+// a confirmation, a "stop".
+func replyLine(w *Window, r reminders.Reply) fyne.CanvasObject {
+	l := widget.NewLabel(w.tf("card.reply."+r.Kind, map[string]any{"Date": formatDate(r.At, w.opts.Location, w.opts.Lang),
+		"Text": r.Text, "Value": r.Value}))
+	l.Wrapping = fyne.TextWrapWord
+	if r.Kind == "rating" {
+		l.Importance = widget.SuccessImportance
+	}
+	return container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, l)
 }
 
 // orderBlock is one order: when and how much with its status, what was in
@@ -118,40 +357,6 @@ func orderBlock(w *Window, o orders.Order) fyne.CanvasObject {
 	ref.Truncation = fyne.TextTruncateEllipsis
 	ref.SizeName = theme.SizeNameCaptionText
 	return widget.NewCard("", "", container.NewVBox(container.NewBorder(nil, nil, nil, status, title), lines, ref))
-}
-
-// maxCardAppointments caps the bookings drawn on a card.
-const maxCardAppointments = 20
-
-// appointmentsBlock lists the customer's bookings, at the shop's clock time
-// they were booked in: when, what and with whom, and their state.
-func appointmentsBlock(w *Window, list []orders.Appointment) fyne.CanvasObject {
-	rows := tightBox()
-	for i, a := range list {
-		if i == maxCardAppointments {
-			rows.Add(widget.NewLabel(w.tf("cli.more", map[string]any{"Count": len(list) - i})))
-			break
-		}
-		parts := []string{formatDateTime(a.Local(), w.opts.Lang)}
-		if a.Service != "" {
-			parts = append(parts, a.Service)
-		}
-		if a.Staff != "" {
-			parts = append(parts, a.Staff)
-		}
-		what := widget.NewLabel(strings.Join(parts, " · "))
-		what.Truncation = fyne.TextTruncateEllipsis
-		status := widget.NewLabelWithStyle(w.t("appt.status."+a.Status), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-		switch a.Status {
-		case "cancelled", "no_show":
-			status.Importance = widget.DangerImportance
-		case "completed":
-			status.Importance = widget.SuccessImportance
-		}
-		rows.Add(container.NewBorder(nil, nil, nil, status, what))
-	}
-	title := widget.NewLabelWithStyle(w.t("card.appointments"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	return widget.NewCard("", "", container.NewVBox(title, rows))
 }
 
 // orderTotal is what the order came to: its total, or, when the export

@@ -208,7 +208,7 @@ func (v *customersView) clearCard() {
 
 // show fills the card of one customer.
 func (v *customersView) show(id int64) {
-	card, err := orders.CardByID(context.Background(), v.w.db, id)
+	card, err := v.w.loadCard(id, "")
 	if err != nil {
 		v.w.status.SetText(v.w.tf("ui.error", map[string]any{"Err": err.Error()}))
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,8 +104,9 @@ func TestCardShowsOrdersItemsStatusAndTracking(t *testing.T) {
 	mustBeTranslated(t, win)
 }
 
-// Bookings show on the card at the clock time they were booked in, with
-// their state; a customer who only books says so instead of an empty total.
+// Bookings show in the card's timeline at the clock time they were booked
+// in, with their state, newest first among the orders; a customer who only
+// books says so instead of an empty total.
 func TestCardShowsAppointments(t *testing.T) {
 	db := newShopDB(t)
 	importFixtures(t, db, "shopify_orders.csv")
@@ -122,13 +124,17 @@ func TestCardShowsAppointments(t *testing.T) {
 	w, win := openWindow(t, db, "es")
 
 	selectCustomer(t, w, "Lucía Fernández")
-	mustShow(t, win, "Citas", "1 pedido · valor total 37,45 USD", "Pedido #1006 · Shopify")
-	if !hasPrefix(screenTexts(win), "14/03/2024 10:00 · Taller de cerámica (iniciación) · Marta") {
-		t.Errorf("Lucía's booking is not shown at 10:00 Madrid time: %q", screenTexts(win))
+	mustShow(t, win, "1 pedido · valor total 37,45 USD", "Pedido #1006 · Shopify", "Reservada")
+	texts := screenTexts(win)
+	later := slices.Index(texts, "28/03/2024 10:00 · Taller de cerámica (iniciación) · Marta")
+	booking := slices.Index(texts, "14/03/2024 10:00 · Taller de cerámica (iniciación) · Marta")
+	order := slices.Index(texts, "12/03/2024 · 37,45 USD")
+	if later < 0 || booking < 0 || order < 0 || !(later < booking && booking < order) {
+		t.Errorf("Lucía's bookings are not shown at 10:00 Madrid time, newest first, above her order of the 12th: %q", texts)
 	}
 
 	selectCustomer(t, w, "Jordi Puig")
-	mustShow(t, win, "Citas", "Sin pedidos todavía")
+	mustShow(t, win, "Sin pedidos todavía", "Reservada")
 	mustNotShow(t, win, "0 pedidos · valor total —")
 	selectCustomer(t, w, "Pedro Sánchez")
 	mustShow(t, win, "Cancelada", "Sin correo: no se le puede escribir por email")
@@ -136,7 +142,7 @@ func TestCardShowsAppointments(t *testing.T) {
 
 	w2, win2 := openWindow(t, db, "en")
 	selectCustomer(t, w2, "Jordi Puig")
-	mustShow(t, win2, "Appointments", "No orders yet")
+	mustShow(t, win2, "Mar 21, 2024 18:30 · Cata de café · Andrés", "Booked", "No orders yet")
 	mustBeTranslated(t, win2)
 }
 
@@ -197,7 +203,7 @@ func TestEmptyShopSaysWhatToDo(t *testing.T) {
 func TestCardOfAVeryLoyalCustomerStaysLight(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("Order,Date,Customer Name,Email,Item,Qty,Unit Price,Total,Status\n")
-	for i := 1; i <= maxCardOrders+5; i++ {
+	for i := 1; i <= maxTimeline+5; i++ {
 		fmt.Fprintf(&b, "F-%d,2024-%02d-%02d,Fiel,fiel@example.com,Café,1,3.00,3.00,Paid\n", i, i%12+1, i%28+1)
 	}
 	path := filepath.Join(t.TempDir(), "fiel.csv")
@@ -210,5 +216,5 @@ func TestCardOfAVeryLoyalCustomerStaysLight(t *testing.T) {
 	}
 	_, win := openWindow(t, db, "es")
 	// The lifetime value still counts every order; the card draws the newest.
-	mustShow(t, win, "105 pedidos · valor total 315,00", "… y 5 más")
+	mustShow(t, win, "125 pedidos · valor total 375,00", "… y 5 más")
 }

@@ -177,9 +177,9 @@ func (v *inboxView) sent() {
 // bookings when the order log knows them, else who wrote.
 func (v *inboxView) showCard(t inbox.Thread) {
 	v.card.RemoveAll()
-	card, err := shop.ByEmail(context.Background(), v.w.db, t.Customer)
+	d, err := v.w.loadCard(0, t.Customer)
 	switch {
-	case errors.Is(err, shop.ErrNoCustomer) || (err == nil && card.Customer.ID == 0):
+	case errors.Is(err, shop.ErrNoCustomer):
 		name := widget.NewLabelWithStyle(cmp.Or(t.CustomerName, t.Customer), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		name.Wrapping = fyne.TextWrapWord
 		email := widget.NewLabel(t.Customer)
@@ -190,10 +190,10 @@ func (v *inboxView) showCard(t inbox.Thread) {
 	case err != nil:
 		v.card.Objects = []fyne.CanvasObject{widget.NewLabel(v.w.tf("ui.error", map[string]any{"Err": err.Error()}))}
 	default:
-		if card.Customer.Name == "" {
-			card.Customer.Name = t.CustomerName
+		if d.card.Customer.Name == "" {
+			d.card.Customer.Name = t.CustomerName
 		}
-		v.card.Objects = cardObjects(v.w, card.Card)
+		v.card.Objects = cardObjects(v.w, d)
 	}
 	v.card.Refresh()
 }

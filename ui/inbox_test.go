@@ -127,7 +127,9 @@ func TestInboxOpensTheLongestWaitingBesideTheCard(t *testing.T) {
 	}
 
 	w.inbox.list.Select(1)
-	mustShow(t, win, "¿Tenéis jabón de romero?", "luis@example.com", "Aún no tiene pedidos ni citas en la tienda.")
+	mustShow(t, win, "¿Tenéis jabón de romero?", "luis@example.com", "Sin pedidos todavía",
+		formatDate(inboxNow.Add(-10*time.Minute), time.UTC, "es")+"  Jabón de romero (1 mensaje)",
+		"espera respuesta desde hace 10 min")
 	if got := w.inbox.thread.subject.Text; got != "Jabón de romero" {
 		t.Errorf("the open thread is %q, want Luis's", got)
 	}

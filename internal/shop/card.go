@@ -37,6 +37,22 @@ func ByEmail(ctx context.Context, db *sql.DB, email string) (*Card, error) {
 	case err != nil:
 		return nil, err
 	}
+	return withThreads(ctx, db, oc, email)
+}
+
+// ByID loads the card of a customer of the order log, one without an
+// address too.
+func ByID(ctx context.Context, db *sql.DB, id int64) (*Card, error) {
+	oc, err := orders.CardByID(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	return withThreads(ctx, db, oc, oc.Customer.Email)
+}
+
+// withThreads adds the customer's conversations to what the order log
+// knows of them.
+func withThreads(ctx context.Context, db *sql.DB, oc *orders.Card, email string) (*Card, error) {
 	numbers := make([]string, 0, len(oc.Orders))
 	for _, o := range oc.Orders {
 		numbers = append(numbers, o.Number)

@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"mostrador/orders"
+	"mostrador/reminders"
+)
+
+// The card's timeline shows the automated email an order planned beside
+// the order; the owner's switch stops automated email to the customer
+// (the planned one is then skipped when due), and the owner's notes are
+// kept as typed.
+func TestCardAutomationSwitchAndNotes(t *testing.T) {
+	db := newShopDB(t)
+	now := time.Now().UTC().Truncate(time.Minute)
+	placed := now.Add(-30 * time.Minute)
+	csv := "Order,Date,Name,Email,Currency,Item,Qty,Price,Total,Status\n" +
+		"2001," + placed.Format("2006-01-02 15:04") + ",Ana Pérez,ana@example.com,EUR,Vela de soja,1,12.00,12.00,Paid\n"
+	if _, err := orders.ImportBytes(context.Background(), db, "nuevos.csv", []byte(csv), orders.Options{Location: time.UTC,
+		WithinOrders: func(ctx context.Context, tx *sql.Tx, changes []orders.Change) error {
+			_, err := (&reminders.Planner{DB: db}).OrdersIn(ctx, tx, changes)
+			return err
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	w, win := openWindow(t, db, "es")
+	w.now = func() time.Time { return now }
+	selectCustomer(t, w, "Ana Pérez")
+	due := formatDateTime(placed.Add(time.Hour), "es")
+	mustShow(t, win, "Correo automático «agradecimiento»: planificado · "+due, "1 pedido · valor total 12,00 EUR")
+
+	var check *widget.Check
+	var notes *widget.Entry
+	for _, o := range w.customers.card.Objects {
+		switch x := o.(type) {
+		case *widget.Check:
+			check = x
+		case *widget.Entry:
+			notes = x
+		}
+	}
+	if check == nil || !check.Checked || check.Text != "Recibe correos automáticos" || notes == nil {
+		t.Fatalf("the card has switch %+v and notes %v", check, notes != nil)
+	}
+	test.Tap(check)
+	a, err := reminders.ForCustomer(context.Background(), db, w.customers.current)
+	if err != nil || a.OptedOut == nil || a.OptOutSource != "owner" {
+		t.Fatalf("after the switch: %+v (%v)", a, err)
+	}
+	mustShow(t, win, "No recibe correos automáticos (los desactivaste el "+formatDate(now, time.UTC, "es")+"); los de sus citas sí")
+
+	test.Type(notes, "Prefiere sin perfume")
+	selectCustomer(t, w, "Ana Pérez") // read again from the database
+	w2, win2 := openWindow(t, db, "es")
+	selectCustomer(t, w2, "Ana Pérez")
+	mustShow(t, win2, "Prefiere sin perfume")
+	for _, o := range w2.customers.card.Objects {
+		if c, ok := o.(*widget.Check); ok && c.Checked {
+			t.Error("the switch is on again after reopening")
+		}
+	}
+	if !strings.Contains(strings.Join(screenTexts(win2), "\n"), "agradecimiento") {
+		t.Error("the planned email left the timeline")
+	}
+}
