@@ -21,9 +21,10 @@ import (
 	"mostrador/reminders"
 )
 
-// maxTimeline caps what a card draws, newest first: a customer of ten
-// years still opens at once.
-const maxTimeline = 120
+// timelinePage is how much of the timeline a card draws at first, newest
+// first, and how much more each "show more" adds: the card of a customer
+// of ten years still opens at once (drawing text is what costs).
+const timelinePage = 15
 
 // cardData is everything one card shows, read at once.
 type cardData struct {
@@ -209,16 +210,26 @@ func timeline(w *Window, d *cardData) []fyne.CanvasObject {
 		}
 		return ms[i].at.After(ms[j].at)
 	})
-	var out []fyne.CanvasObject
-	for i, m := range ms {
-		if i == maxTimeline {
-			// A card of thousands of widgets would stall the window.
-			out = append(out, widget.NewLabel(w.tf("cli.more", map[string]any{"Count": len(ms) - i})))
-			break
+	box := container.NewVBox()
+	shown := 0
+	var more *widget.Button
+	var showMore func()
+	showMore = func() {
+		if more != nil {
+			box.Remove(more)
 		}
-		out = append(out, m.draw())
+		end := min(shown+timelinePage, len(ms))
+		for _, m := range ms[shown:end] {
+			box.Add(m.draw())
+		}
+		shown = end
+		if left := len(ms) - shown; left > 0 {
+			more = widget.NewButton(w.tf("ui.card.more", map[string]any{"Count": min(left, timelinePage), "Left": left}), showMore)
+			box.Add(more)
+		}
 	}
-	return out
+	showMore()
+	return []fyne.CanvasObject{box}
 }
 
 // appointmentLine is one booking at the shop's clock time it was booked

@@ -203,7 +203,7 @@ func TestEmptyShopSaysWhatToDo(t *testing.T) {
 func TestCardOfAVeryLoyalCustomerStaysLight(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("Order,Date,Customer Name,Email,Item,Qty,Unit Price,Total,Status\n")
-	for i := 1; i <= maxTimeline+5; i++ {
+	for i := 1; i <= 2*timelinePage+5; i++ {
 		fmt.Fprintf(&b, "F-%d,2024-%02d-%02d,Fiel,fiel@example.com,Café,1,3.00,3.00,Paid\n", i, i%12+1, i%28+1)
 	}
 	path := filepath.Join(t.TempDir(), "fiel.csv")
@@ -215,6 +215,25 @@ func TestCardOfAVeryLoyalCustomerStaysLight(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, win := openWindow(t, db, "es")
-	// The lifetime value still counts every order; the card draws the newest.
-	mustShow(t, win, "125 pedidos · valor total 375,00", "… y 5 más")
+	// The lifetime value still counts every order; the card draws the
+	// newest, and the rest on demand.
+	mustShow(t, win, "35 pedidos · valor total 105,00", "Ver 15 más (quedan 20)")
+	count := func() int {
+		n := 0
+		for _, s := range screenTexts(win) {
+			if s == "1 × Café — 3,00" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(); n != timelinePage {
+		t.Fatalf("the card draws %d orders at first, want %d", n, timelinePage)
+	}
+	tapButton(t, win, "Ver 15 más (quedan 20)")
+	tapButton(t, win, "Ver 5 más (quedan 5)")
+	if n := count(); n != 35 {
+		t.Fatalf("after showing more, %d orders", n)
+	}
+	mustNotShow(t, win, "Ver 15 más (quedan 20)", "Ver 5 más (quedan 5)")
 }

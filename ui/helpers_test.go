@@ -174,3 +174,37 @@ func selectCustomer(t *testing.T, w *Window, name string) {
 	}
 	t.Fatalf("no customer %q in the list", name)
 }
+
+// tapButton taps the visible button with this text, failing if none.
+func tapButton(t *testing.T, win fyne.Window, text string) {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() || found != nil {
+			return
+		}
+		switch x := o.(type) {
+		case *widget.Button:
+			if x.Text == text {
+				found = x
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(win.Canvas().Content())
+	for _, o := range win.Canvas().Overlays().List() {
+		walk(o)
+	}
+	if found == nil {
+		t.Fatalf("no button %q on the window", text)
+	}
+	test.Tap(found)
+}
