@@ -187,7 +187,7 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	w.rooms = []*room{
 		{key: "ui.nav.inbox", icon: theme.MailReplyIcon(), content: w.inbox.content, count: w.inbox.waitingCount,
 			shown: w.inbox.reload},
-		{key: "ui.nav.customers", icon: theme.AccountIcon(), content: w.customers.content, shown: w.customers.showStatus},
+		{key: "ui.nav.customers", icon: theme.AccountIcon(), content: w.customers.content, shown: w.customers.shown},
 	}
 	var body *fyne.Container
 	w.nav, body = w.newNav(w.rooms)
@@ -196,7 +196,6 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	bottom := container.NewBorder(nil, nil, w.status, nil, w.mailStatus)
 	navCol := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.New(fixedWidth{170}, w.nav))
 	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), navCol, nil, body)
-	w.customers.reload()
 	w.refreshCounts()
 	w.openRoom(w.firstRoom())
 	w.addShortcuts()
@@ -259,7 +258,7 @@ func (w *Window) firstRoom() string {
 // changed re-reads what the mailbox or the order log changed: the rooms'
 // lists and the counts beside their names.
 func (w *Window) changed() {
-	w.customers.reload()
+	w.customers.changed()
 	w.inbox.reload()
 	w.refreshCounts()
 }

@@ -144,3 +144,69 @@ func splitAddr(tb testing.TB, addr string) (string, int) {
 	}
 	return host, p
 }
+
+// BenchmarkStartup100k builds the window on a shop of 100,000 customers,
+// 150,000 orders and 200,000 messages in 100,000 conversations (one in
+// twenty waiting), as the app does at start, up to its first layout.
+// Goal: the first frame under 1 s.
+//
+//	go test -tags ci -run '^$' -bench Startup100k -benchmem ./ui
+func BenchmarkStartup100k(b *testing.B) {
+	db, err := database.Open(filepath.Join(b.TempDir(), "shop.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := database.Migrate(db, orders.Migrations, settings.Migrations, inbox.Migrations, reminders.Migrations); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	stamp := now.Format(time.RFC3339)
+	for _, q := range []string{
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+		INSERT INTO customer(id, email, name, created_at, updated_at)
+		SELECT i, 'cliente' || i || '@example.com', (CASE i % 4 WHEN 0 THEN 'Ana' WHEN 1 THEN 'Lucía' WHEN 2 THEN 'Jorge'
+			ELSE 'Iñaki' END) || ' Pérez ' || i, ?1, ?1 FROM n`,
+		`WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 150000)
+		INSERT INTO orders(id, platform, number, customer_id, email, name, placed_at, currency, subtotal, shipping,
+			total, payment_status, status_text, created_at, updated_at)
+		SELECT k, 'shopify', '#' || (1000 + k), 1 + (k * 7919) % 100000, '', '',
+			strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(?1) - k * 600, 'unixepoch'), 'EUR', 1000, 495, 1495, 'paid', 'Paid', ?1, ?1
+		FROM n`,
+		`INSERT INTO folder(id, name, role) VALUES(1, 'INBOX', 'inbox')`,
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+		INSERT INTO thread(id, subject, subject_key, customer, customer_name, started_at, last_at, messages, snippet,
+			waiting_since)
+		SELECT i, 'Consulta ' || i, 'consulta ' || i, 'cliente' || (1 + i % 100000) || '@example.com', 'Cliente ' || i,
+			strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(?1) - i * 300, 'unixepoch'),
+			strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(?1) - i * 300 + 60, 'unixepoch'), 2, 'Hola, ¿tenéis jabón?',
+			CASE WHEN i % 20 = 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(?1) - i * 300, 'unixepoch') END
+		FROM n`,
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+		INSERT INTO message(id, folder_id, uid, message_id, subject, from_name, from_addr, received_at, body, thread_id)
+		SELECT i, 1, i, 'm' || i || '@example.com', 'Consulta ' || (1 + (i - 1) / 2), 'Cliente', 'cliente' || i || '@example.com',
+			strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(?1) - i * 150, 'unixepoch'), 'Hola, ¿tenéis jabón de lavanda?',
+			1 + (i - 1) / 2
+		FROM n`,
+	} {
+		if _, err := db.Exec(q, stamp); err != nil {
+			b.Fatalf("%v\n%s", err, q)
+		}
+	}
+	if _, err := db.Exec(`ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	test.NewTempApp(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		win := test.NewTempWindow(b, nil)
+		w := New(db, win, Options{Lang: "es", Location: time.UTC})
+		win.SetContent(w.Content())
+		win.Resize(fyne.NewSize(1100, 720))
+		if len(w.inbox.threads) != threadLimit || w.inbox.threads[0].WaitingSince == nil {
+			b.Fatalf("the inbox lists %d threads", len(w.inbox.threads))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+}

@@ -55,7 +55,7 @@ func TestCardAutomationSwitchAndNotes(t *testing.T) {
 	if err != nil || a.OptedOut == nil || a.OptOutSource != "owner" {
 		t.Fatalf("after the switch: %+v (%v)", a, err)
 	}
-	mustShow(t, win, "No recibe correos automáticos (los desactivaste el "+formatDate(now, time.UTC, "es")+"); los de sus citas sí")
+	mustShow(t, win, "No recibe correos automáticos (los desactivó usted el "+formatDate(now, time.UTC, "es")+"); los de sus citas sí")
 
 	test.Type(notes, "Prefiere sin perfume")
 	selectCustomer(t, w, "Ana Pérez") // read again from the database

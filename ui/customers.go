@@ -31,6 +31,30 @@ type customersView struct {
 	current   int64 // the customer whose card is shown, 0 for none
 	// statusText is what the status bar says while the list is shown.
 	statusText string
+	// loaded: the list has been read. It is read when the room is first
+	// opened, not at start: the window opens on the inbox without reading
+	// a hundred thousand customers. stale: something changed since.
+	loaded, stale bool
+}
+
+// shown: the room is opened; the list is read if it never was, or is out
+// of date.
+func (v *customersView) shown() {
+	if !v.loaded || v.stale {
+		v.reload()
+		return
+	}
+	v.showStatus()
+}
+
+// changed: an import or a sync changed the customers; the list is read
+// again now if it is on screen, else when it next is.
+func (v *customersView) changed() {
+	if v.w.room == "ui.nav.customers" {
+		v.reload()
+		return
+	}
+	v.stale = true
 }
 
 // showStatus puts the list's count in the status bar.
@@ -144,6 +168,7 @@ func (v *customersView) reload() {
 		return
 	}
 	v.rows = rows
+	v.loaded, v.stale = true, false
 	firstRun := len(rows) == 0 && v.search.Text == ""
 	if firstRun {
 		v.split.Hide()

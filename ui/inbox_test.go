@@ -152,7 +152,7 @@ func TestReplyFromTheWindow(t *testing.T) {
 	w, win := openWindow(t, s.db, "es")
 	reply := w.inbox.thread.reply
 	test.Type(reply.entry, "Hola Ana: no es posible cambiarlo")
-	mustShow(t, win, "«no es posible» suena a puerta cerrada. Prueba a decir lo que sí puedes hacer: «Lo que puedo ofrecerte es…».")
+	mustShow(t, win, "«no es posible» suena a puerta cerrada. Pruebe a decir lo que sí puede hacer: «Lo que puedo ofrecerte es…».")
 
 	// The window closes and opens again: the draft is there, hint and all.
 	w, win = openWindow(t, s.db, "es")
@@ -160,9 +160,9 @@ func TestReplyFromTheWindow(t *testing.T) {
 	if reply.entry.Text != "Hola Ana: no es posible cambiarlo" {
 		t.Fatalf("the draft after reopening: %q", reply.entry.Text)
 	}
-	mustShow(t, win, "«no es posible» suena a puerta cerrada. Prueba a decir lo que sí puedes hacer: «Lo que puedo ofrecerte es…».")
+	mustShow(t, win, "«no es posible» suena a puerta cerrada. Pruebe a decir lo que sí puede hacer: «Lo que puedo ofrecerte es…».")
 	reply.entry.SetText("Hola Ana: claro, te lo cambio por el de lavanda.")
-	mustNotShow(t, win, "«no es posible» suena a puerta cerrada. Prueba a decir lo que sí puedes hacer: «Lo que puedo ofrecerte es…».")
+	mustNotShow(t, win, "«no es posible» suena a puerta cerrada. Pruebe a decir lo que sí puede hacer: «Lo que puedo ofrecerte es…».")
 	mustShow(t, win, "Firma: Lola Peña")
 
 	reply.entry.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault})
