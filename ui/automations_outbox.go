@@ -33,6 +33,7 @@ type outboxPane struct {
 	planned, sent, attention *jobList
 	acct                     *inbox.Account // for the words of a send failure; nil: none
 	content                  fyne.CanvasObject
+	onMarked                 func() // tests: hears that a "mark as sent" has been shown
 }
 
 // jobList is one tab: a list of emails, the selected one in full below it,
@@ -289,6 +290,9 @@ func (p *outboxPane) markSent(j reminders.Job) {
 	go func() {
 		err := markSent(context.Background(), db, j.ID)
 		fyne.Do(func() { p.after(j, "auto.markedSent", err) })
+		if p.onMarked != nil {
+			p.onMarked()
+		}
 	}()
 }
 
