@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/emersion/go-imap/v2"
+
 	"mostrador/inbox"
 	"mostrador/internal/settings"
 	"mostrador/orders"
@@ -337,4 +339,62 @@ func TestAppointmentTitles(t *testing.T) {
 			t.Errorf("parseClock(%q) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// queueingMailbox writes the scheduler's emails into the shop's real
+// outbox (without sending them) and remembers their Message-IDs, which a
+// customer's answer refers to.
+type queueingMailbox struct {
+	acct *inbox.Account
+	now  time.Time
+	ids  []string
+}
+
+func (m *queueingMailbox) Queue(ctx context.Context, tx *sql.Tx, e reminders.Email) (int64, error) {
+	id, msgID, err := inbox.QueueAuto(ctx, tx, m.acct, e, m.now)
+	m.ids = append(m.ids, msgID)
+	return id, err
+}
+
+func (m *queueingMailbox) SendDue(context.Context) error { return nil }
+
+// A customer who answers the confirmation "Confirmo" is shown as having
+// confirmed, beside the appointment.
+func TestAppointmentsRoomShowsTheCustomersAnswer(t *testing.T) {
+	s := newMailShop(t)
+	_, madrid := apptNow(t)
+	today := time.Now().In(madrid)
+	now := time.Date(today.Year(), today.Month(), today.Day(), 12, 0, 0, 0, madrid) // out of the quiet hours
+	v, win := openAppointments(t, s.db, "es", now)
+	ctx := context.Background()
+	test.Tap(v.newBtn)
+	f := v.form
+	f.email.SetText("ana.lopez@example.es")
+	f.name.SetText("Ana López")
+	day := time.Date(today.Year(), today.Month(), today.Day()+3, 0, 0, 0, 0, madrid)
+	f.day.SetDate(&day)
+	f.clock.SetText("11:00")
+	test.Tap(f.ok)
+	if v.form != nil {
+		t.Fatalf("the form stayed open: %s", f.problem.Text)
+	}
+	mustNotShow(t, win, "Confirmó por correo")
+
+	mail := &queueingMailbox{acct: s.acct, now: now}
+	if rep, err := (&reminders.Scheduler{DB: s.db, Now: v.w.now, Mailbox: mail}).RunOnce(ctx); err != nil || rep.Queued != 1 {
+		t.Fatalf("sending the confirmation: %+v %v", rep, err)
+	}
+	raw := fmt.Sprintf("From: Ana López <ana.lopez@example.es>\r\nTo: tienda@example.com\r\nSubject: Re: tu cita\r\n"+
+		"Message-ID: <ana-confirma@example.es>\r\nIn-Reply-To: %s\r\nDate: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
+		"Confirmo\r\n\r\nAna\r\n", mail.ids[0], now.Add(time.Hour).Format(time.RFC1123Z))
+	if _, err := s.imap.User.Append("INBOX", strings.NewReader(raw), &imap.AppendOptions{Time: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	s.sync(t)
+	replies, err := reminders.ReadReplies(ctx, s.db, now.Add(2*time.Hour))
+	if err != nil || len(replies) != 1 || replies[0].Kind != "confirm" {
+		t.Fatalf("replies %+v %v", replies, err)
+	}
+	v.reload()
+	mustShow(t, win, "Confirmó por correo", "Ana López", "Reservada")
 }
