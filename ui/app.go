@@ -135,18 +135,19 @@ func closedChan() <-chan struct{} {
 
 // Window is the main window's content and its state.
 type Window struct {
-	db          *sql.DB
-	win         fyne.Window
-	opts        Options
-	customers   *customersView
-	inbox       *inboxView
-	automations *automationsView
-	rooms       []*room
-	nav         *widget.List
-	room        string     // the open room's key
-	search      *searchBox // the global search while it is open
-	importBtn   *widget.Button
-	status      *widget.Label
+	db           *sql.DB
+	win          fyne.Window
+	opts         Options
+	customers    *customersView
+	inbox        *inboxView
+	automations  *automationsView
+	appointments *appointmentsView
+	rooms        []*room
+	nav          *widget.List
+	room         string     // the open room's key
+	search       *searchBox // the global search while it is open
+	importBtn    *widget.Button
+	status       *widget.Label
 	// mailStatus says how the mailbox stands: synced, syncing, offline.
 	mailStatus *widget.Label
 	onMail     func(inbox.Status) // tests: hears each mailbox state after the window shows it
@@ -186,10 +187,13 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	w.customers = newCustomersView(w)
 	w.inbox = newInboxView(w)
 	w.automations = newAutomationsView(w)
+	w.appointments = newAppointmentsView(w)
 	w.rooms = []*room{
 		{key: "ui.nav.inbox", icon: theme.MailReplyIcon(), content: w.inbox.content, count: w.inbox.waitingCount,
 			shown: w.inbox.reload},
 		{key: "ui.nav.customers", icon: theme.AccountIcon(), content: w.customers.content, shown: w.customers.shown},
+		{key: "ui.nav.appointments", icon: theme.CalendarIcon(), content: w.appointments.content,
+			count: w.appointments.today, shown: w.appointments.reload},
 		{key: "ui.nav.automations", icon: theme.HistoryIcon(), content: w.automations.content,
 			count: w.automations.attention, shown: w.automations.reload},
 	}
@@ -264,8 +268,11 @@ func (w *Window) firstRoom() string {
 func (w *Window) changed() {
 	w.customers.changed()
 	w.inbox.reload()
-	if w.room == "ui.nav.automations" {
+	switch w.room {
+	case "ui.nav.automations":
 		w.automations.reload()
+	case "ui.nav.appointments":
+		w.appointments.reload()
 	}
 	w.refreshCounts()
 }
