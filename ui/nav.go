@@ -65,6 +65,7 @@ func (w *Window) open(rooms []*room, id int) {
 	if app := fyne.CurrentApp(); app != nil {
 		app.Preferences().SetString(lastRoomPref, w.room)
 	}
+	w.status.SetText("") // the room says its own, if anything
 	if rooms[id].shown != nil {
 		rooms[id].shown()
 	}
