@@ -55,6 +55,8 @@ func Run(db *sql.DB, opts Options) {
 	win.restorePlace(w)
 	w.CenterOnScreen()
 	w.SetOnClosed(func() { win.savePlace(w) })
+	win.setTray()
+	win.refreshCounts()
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	mailDone := closedChan()
@@ -162,6 +164,11 @@ type Window struct {
 	// and the replies sent from the window.
 	secrets *inbox.Secrets
 	now     func() time.Time // the clock: time.Now, or a test's
+	// notifiedUpTo: customers' messages up to this time have been
+	// notified (or were there when the window opened).
+	notifiedUpTo time.Time
+	tray         *fyne.Menu               // the system tray's menu; nil where there is none
+	onNotify     func(*fyne.Notification) // tests: hear the notifications instead of the desktop
 }
 
 // New builds the window's content; the caller shows it (tests use a test
@@ -204,6 +211,7 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	bottom := container.NewBorder(nil, nil, w.status, nil, w.mailStatus)
 	navCol := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.New(fixedWidth{170}, w.nav))
 	w.content = container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), navCol, nil, body)
+	w.notifiedSince(w.now())
 	w.refreshCounts()
 	w.openRoom(w.firstRoom())
 	w.addShortcuts()
@@ -266,6 +274,7 @@ func (w *Window) firstRoom() string {
 // changed re-reads what the mailbox or the order log changed: the rooms'
 // lists and the counts beside their names.
 func (w *Window) changed() {
+	w.notifyNew()
 	w.customers.changed()
 	w.inbox.reload()
 	switch w.room {

@@ -304,3 +304,42 @@ func TestCtrlRFocusesTheReply(t *testing.T) {
 		t.Fatalf("after Ctrl+R: room %q, focus %T", w.room, win.Canvas().Focused())
 	}
 }
+
+// A customer's new message rings a desktop notification with who wrote
+// and what; the mail that was there when the window opened does not; the
+// window's title counts who waits.
+func TestNewMailNotifies(t *testing.T) {
+	s := newMailShop(t)
+	s.write(t, "Ana Pérez <ana.perez@example.com>", "ana1@example.com", "Pedido", "¿Cuándo llega?",
+		time.Now().Add(-time.Hour))
+	s.sync(t)
+	w, win := openWindow(t, s.db, "es")
+	if got := win.Title(); got != "Mostrador (1 por responder)" {
+		t.Errorf("title %q", got)
+	}
+	var heard []string
+	w.onNotify = func(n *fyne.Notification) { heard = append(heard, n.Title+": "+n.Content) }
+	s.write(t, "Luis Gómez <luis@example.com>", "luis1@example.com", "Jabón de romero",
+		"¿Tenéis jabón de romero?", time.Now().Add(time.Second))
+	s.sync(t)
+	w.changed()
+	if len(heard) != 1 || heard[0] != "Luis Gómez: Jabón de romero\n¿Tenéis jabón de romero?" {
+		t.Errorf("notifications %q, want Luis's alone", heard)
+	}
+	if got := win.Title(); got != "Mostrador (2 por responder)" {
+		t.Errorf("title %q after the new mail", got)
+	}
+	// Four customers at once: one notification that counts them.
+	heard = nil
+	for i := range 4 {
+		s.write(t, fmt.Sprintf("Cliente %d <c%d@example.com>", i, i), fmt.Sprintf("c%d@example.com", i), "Hola",
+			"Una pregunta", time.Now().Add(2*time.Second))
+	}
+	s.sync(t)
+	w.changed()
+	if len(heard) != 1 || heard[0] != "Mensajes nuevos de clientes: 4 clientes le han escrito" {
+		t.Errorf("notifications %q, want one counting four", heard)
+	}
+	// Nothing new: no notification.
+	test.AssertNotificationSent(t, nil, w.changed)
+}

@@ -89,4 +89,5 @@ func (w *Window) refreshCounts() {
 		}
 	}
 	w.nav.Refresh()
+	w.showWaiting(w.rooms[0].badge)
 }
