@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -47,10 +48,98 @@ func (w *Window) chooseImport() {
 	d.Show()
 }
 
-// ImportFile imports an order export in the background, then shows what
-// happened and refreshes the list. The import runs off the UI goroutine;
-// everything it hands back to the window goes through fyne.Do.
+// importPreview is what an import would do, read in a dry run: the file
+// is an orders export or an appointments export, whichever reads.
+type importPreview struct {
+	orders  *orders.Result            // an orders export, or nil
+	appts   *orders.AppointmentResult // an appointments export, or nil
+	planned reminders.Planned
+}
+
+// ImportFile reads an export in the background without writing anything
+// (a dry run that also counts the automated emails it would plan), shows
+// what it found, and imports it once the owner confirms. The reading runs
+// off the UI goroutine; everything it hands back goes through fyne.Do.
 func (w *Window) ImportFile(path string) {
+	rows := widget.NewLabel("")
+	content := container.NewVBox(widget.NewProgressBarInfinite(), rows)
+	wait := dialog.NewCustomWithoutButtons(w.tf("ui.import.reading", map[string]any{"File": filepath.Base(path)}), content, w.win)
+	wait.Resize(fyne.NewSize(420, 0))
+	wait.Show()
+	w.imports.Add(1)
+	go func() {
+		p, err := w.readImport(path, true, func(n int) {
+			fyne.Do(func() {
+				rows.SetText(w.tf("ui.rowsRead", map[string]any{"Count": w.count(n)}))
+			})
+		})
+		fyne.Do(func() {
+			defer w.imports.Done()
+			wait.Hide()
+			if err != nil {
+				w.showImportError(path, err)
+				return
+			}
+			w.showPreview(path, p)
+		})
+	}()
+}
+
+// readImport imports path (or, dryRun, only reads it): as orders, or, when
+// it is no orders export, as appointments. The automated emails are
+// planned in the import's transaction, as the command line plans them, so
+// that they land with it; a dry run counts them and writes nothing.
+func (w *Window) readImport(path string, dryRun bool, progress func(int)) (*importPreview, error) {
+	ctx := context.Background()
+	p := &importPreview{}
+	opts := orders.Options{Location: w.opts.Location, DryRun: dryRun, Progress: progress}
+	opts.WithinOrders = func(ctx context.Context, tx *sql.Tx, changes []orders.Change) (err error) {
+		var plannable []orders.Change
+		for _, c := range changes {
+			if reminders.Plannable(c, w.now()) {
+				plannable = append(plannable, c)
+			}
+		}
+		p.planned, err = (&reminders.Planner{DB: w.db, Now: w.now}).OrdersIn(ctx, tx, plannable)
+		return err
+	}
+	opts.WithinAppointments = func(ctx context.Context, tx *sql.Tx, changes []orders.AppointmentChange) (err error) {
+		p.planned, err = (&reminders.Planner{DB: w.db, Now: w.now}).AppointmentsIn(ctx, tx, changes)
+		return err
+	}
+	res, err := orders.ImportFile(ctx, w.db, path, opts)
+	var fe *orders.FileError
+	if errors.As(err, &fe) && fe.Code == "import.unknownFormat" {
+		appts, aerr := orders.ImportAppointmentsFile(ctx, w.db, path, opts)
+		if aerr == nil {
+			p.appts = appts
+			return p, nil
+		}
+		return nil, err // neither: say what an orders export needs
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.orders = res
+	return p, nil
+}
+
+// showPreview shows what the import would do and asks to go on.
+func (w *Window) showPreview(path string, p *importPreview) {
+	content, size := w.importSummary(p, true)
+	d := dialog.NewCustomConfirm(w.t("ui.import.previewTitle"), w.t("ui.import.confirm"), w.t("ui.import.cancel"),
+		content, func(ok bool) {
+			if ok {
+				w.runImport(path)
+			}
+		}, w.win)
+	d.Resize(size)
+	d.Show()
+}
+
+// runImport imports path for good in the background, then shows what it
+// did and has the rooms read again.
+func (w *Window) runImport(path string) {
 	rows := widget.NewLabel("")
 	content := container.NewVBox(widget.NewProgressBarInfinite(), rows)
 	wait := dialog.NewCustomWithoutButtons(w.tf("ui.importing", map[string]any{"File": filepath.Base(path)}), content, w.win)
@@ -58,25 +147,11 @@ func (w *Window) ImportFile(path string) {
 	wait.Show()
 	w.imports.Add(1)
 	go func() {
-		opts := orders.Options{Location: w.opts.Location, Progress: func(n int) {
+		p, err := w.readImport(path, false, func(n int) {
 			fyne.Do(func() {
 				rows.SetText(w.tf("ui.rowsRead", map[string]any{"Count": w.count(n)}))
 			})
-		}}
-		// The automated emails of what changed, planned as the command line
-		// plans them: in the import's transaction, so they land with it.
-		var planned reminders.Planned
-		opts.WithinOrders = func(ctx context.Context, tx *sql.Tx, changes []orders.Change) (err error) {
-			var plannable []orders.Change
-			for _, c := range changes {
-				if reminders.Plannable(c, time.Now()) {
-					plannable = append(plannable, c)
-				}
-			}
-			planned, err = (&reminders.Planner{DB: w.db}).OrdersIn(ctx, tx, plannable)
-			return err
-		}
-		res, err := orders.ImportFile(context.Background(), w.db, path, opts)
+		})
 		if err == nil && w.reminders != nil {
 			w.reminders.Wake()
 		}
@@ -88,7 +163,7 @@ func (w *Window) ImportFile(path string) {
 				return
 			}
 			w.changed()
-			w.showImportResult(res, planned)
+			w.showImportResult(p)
 		})
 	}()
 }
@@ -130,26 +205,88 @@ func (w *Window) showImportError(path string, err error) {
 	d.Show()
 }
 
-// showImportResult reports what an import did: the counts, then every row
-// that was left out and why, what changed, and anything to double-check.
-func (w *Window) showImportResult(res *orders.Result, planned reminders.Planned) {
-	summary := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()),
-		widget.NewLabelWithStyle(w.tf("ui.importRead", map[string]any{"File": res.File,
-			"Count": w.count(res.Rows), "Format": platformName(w, res.Format)}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel(w.tf("cli.importOrders", map[string]any{"Inserted": w.count(res.Orders.Inserted),
-			"Updated": w.count(res.Orders.Updated), "Unchanged": w.count(res.Orders.Unchanged)})),
-		widget.NewLabel(w.tf("cli.importCustomers", map[string]any{"Inserted": w.count(res.Customers.Inserted),
-			"Updated": w.count(res.Customers.Updated)})),
-	)
-	if n := planned.Total(); n > 0 {
+// maxPreviewRows is how many of the file's orders or appointments the
+// preview shows as they will be read.
+const maxPreviewRows = 8
+
+// showImportResult reports what an import did.
+func (w *Window) showImportResult(p *importPreview) {
+	content, size := w.importSummary(p, false)
+	d := dialog.NewCustom(w.t("ui.importResult"), w.t("ui.ok"), content, w.win)
+	d.Resize(size)
+	d.Show()
+}
+
+// importSummary words an import (preview: one to come): the file and what
+// it is, the counts, the automated emails, then the first rows as they
+// will be read (preview) or what changed (done), every row left out and
+// why, and anything to double-check.
+func (w *Window) importSummary(p *importPreview, preview bool) (fyne.CanvasObject, fyne.Size) {
+	summary := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()))
+	text := func(s string, bold bool) {
+		l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: bold})
+		l.Wrapping = fyne.TextWrapWord
+		summary.Add(l)
+	}
+	var rejected []orders.Rejection
+	var warnings []orders.Warning
+	var format string
+	var samples, changes []string
+	switch {
+	case p.orders != nil:
+		res := p.orders
+		format, rejected, warnings = res.Format, res.Rejected, res.Warnings
+		text(w.tf("ui.importRead", map[string]any{"File": res.File, "Count": w.count(res.Rows),
+			"Format": platformName(w, res.Format)}), true)
+		if preview {
+			text(w.dialect(res.Dialect), false)
+		}
+		text(w.tf("cli.importOrders", map[string]any{"Inserted": w.count(res.Orders.Inserted),
+			"Updated": w.count(res.Orders.Updated), "Unchanged": w.count(res.Orders.Unchanged)}), false)
+		text(w.tf("cli.importCustomers", map[string]any{"Inserted": w.count(res.Customers.Inserted),
+			"Updated": w.count(res.Customers.Updated)}), false)
+		for _, ch := range res.Changes {
+			switch {
+			case preview && len(samples) < maxPreviewRows:
+				samples = append(samples, w.orderSample(ch))
+			case !preview && ch.Kind != "new":
+				changes = append(changes, w.tf("change."+ch.Kind, map[string]any{"Order": ch.Order, "Carrier": ch.Carrier,
+					"Tracking": ch.Tracking, "Fields": strings.Join(ch.Fields, ", "), "Email": ch.CustomerEmail}))
+			}
+		}
+	case p.appts != nil:
+		res := p.appts
+		format, rejected, warnings = res.Format, res.Rejected, res.Warnings
+		text(w.tf("ui.import.apptsRead", map[string]any{"File": res.File, "Count": w.count(res.Rows),
+			"Format": platformName(w, res.Format)}), true)
+		if preview {
+			text(w.dialect(res.Dialect), false)
+		}
+		text(w.tf("cli.importAppointments", map[string]any{"Inserted": w.count(res.Appointments.Inserted),
+			"Updated": w.count(res.Appointments.Updated), "Unchanged": w.count(res.Appointments.Unchanged),
+			"Zone": res.TimeZone}), false)
+		text(w.tf("cli.importCustomers", map[string]any{"Inserted": w.count(res.Customers.Inserted),
+			"Updated": w.count(res.Customers.Updated)}), false)
+		for _, ch := range res.Changes {
+			if preview && len(samples) < maxPreviewRows {
+				samples = append(samples, w.appointmentSample(ch))
+			}
+		}
+	}
+	if n := p.planned.Total(); n > 0 {
 		var detail []string
 		for _, r := range reminders.RuleNames() {
-			if c := planned.Jobs[r]; c > 0 {
+			if c := p.planned.Jobs[r]; c > 0 {
 				detail = append(detail, w.t(reminders.RuleKey(r))+" "+w.count(c))
 			}
 		}
-		summary.Add(widget.NewLabel(w.tf("cli.remindersPlanned", map[string]any{"Count": n,
-			"Detail": strings.Join(detail, ", ")})))
+		key := "cli.remindersPlanned"
+		if preview {
+			key = "cli.remindersWouldPlan"
+		}
+		text(w.tf(key, map[string]any{"Count": n, "Detail": strings.Join(detail, ", ")}), false)
+	} else if preview {
+		text(w.t("ui.import.noEmails"), false)
 	}
 	details := container.NewVBox()
 	line := func(text string, importance widget.Importance, bold bool) {
@@ -160,28 +297,28 @@ func (w *Window) showImportResult(res *orders.Result, planned reminders.Planned)
 	}
 	add := func(text string, importance widget.Importance) { line(text, importance, false) }
 	heading := func(text string, importance widget.Importance) { line(text, importance, true) }
-	for _, wn := range res.Warnings {
-		if wn.Code == "warn.unmapped" && res.Format != "generic" {
+	if len(samples) > 0 {
+		heading(w.t("ui.import.firstRows"), widget.MediumImportance)
+		for _, s := range samples {
+			add(s, widget.MediumImportance)
+		}
+	}
+	for _, wn := range warnings {
+		if wn.Code == "warn.unmapped" && format != "generic" {
 			// A platform's export always has columns Mostrador has no use
 			// for; only in a hand-made sheet may one be a misnamed email.
 			continue
 		}
 		add(w.t("cli.warning")+" "+w.warning(wn), widget.WarningImportance)
 	}
-	if n := len(res.Rejected); n > 0 {
+	if n := len(rejected); n > 0 {
 		heading(w.tf("cli.rejected", map[string]any{"Count": n}), widget.DangerImportance)
-		for i, r := range res.Rejected {
+		for i, r := range rejected {
 			if i == maxReportLines {
 				add(w.tf("cli.more", map[string]any{"Count": n - i}), widget.MediumImportance)
 				break
 			}
 			add(w.rejection(r), widget.MediumImportance)
-		}
-	}
-	var changes []orders.Change
-	for _, ch := range res.Changes {
-		if ch.Kind != "new" {
-			changes = append(changes, ch)
 		}
 	}
 	if len(changes) > 0 {
@@ -191,21 +328,82 @@ func (w *Window) showImportResult(res *orders.Result, planned reminders.Planned)
 				add(w.tf("cli.more", map[string]any{"Count": len(changes) - i}), widget.MediumImportance)
 				break
 			}
-			add(w.tf("change."+ch.Kind, map[string]any{"Order": ch.Order, "Carrier": ch.Carrier,
-				"Tracking": ch.Tracking, "Fields": strings.Join(ch.Fields, ", "), "Email": ch.CustomerEmail}),
-				widget.MediumImportance)
+			add(ch, widget.MediumImportance)
 		}
 	}
-	var content fyne.CanvasObject = summary
-	size := fyne.NewSize(560, 0)
-	if len(details.Objects) > 0 {
-		content = container.NewBorder(container.NewVBox(summary, widget.NewSeparator()), nil, nil, nil,
-			container.NewVScroll(details))
-		size = fyne.NewSize(700, 520)
+	if len(details.Objects) == 0 {
+		return summary, fyne.NewSize(560, 0)
 	}
-	d := dialog.NewCustom(w.t("ui.importResult"), w.t("ui.ok"), content, w.win)
-	d.Resize(size)
-	d.Show()
+	return container.NewBorder(container.NewVBox(summary, widget.NewSeparator()), nil, nil, nil,
+		container.NewVScroll(details)), fyne.NewSize(700, 520)
+}
+
+// dialect says how the file was read: its encoding, separator, decimal
+// mark and date order, for the owner to check before importing.
+func (w *Window) dialect(d orders.Dialect) string {
+	if d.Delimiter == "xlsx" {
+		parts := []string{w.t("ui.import.xlsx")}
+		if d.DateOrder != "" {
+			parts = append(parts, w.tf("ui.import.dates", map[string]any{"Order": w.dateOrderWords(d.DateOrder)}))
+		}
+		return strings.Join(parts, " · ")
+	}
+	parts := []string{w.tf("ui.import.encoding", map[string]any{"Encoding": strings.ToUpper(d.Encoding)})}
+	switch d.Delimiter {
+	case "":
+	case "\t":
+		parts = append(parts, w.t("ui.import.tab"))
+	default:
+		parts = append(parts, w.tf("ui.import.delimiter", map[string]any{"Delimiter": d.Delimiter}))
+	}
+	if d.Decimal != "" {
+		parts = append(parts, w.tf("ui.import.decimal", map[string]any{"Mark": d.Decimal}))
+	}
+	if d.DateOrder != "" {
+		parts = append(parts, w.tf("ui.import.dates", map[string]any{"Order": w.dateOrderWords(d.DateOrder)}))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// dateOrderWords names a date order in the owner's language.
+func (w *Window) dateOrderWords(order string) string {
+	switch order {
+	case "day/month/year":
+		return w.t("ui.dmy")
+	case "month/day/year":
+		return w.t("ui.mdy")
+	}
+	return order
+}
+
+// orderSample is one order of the file as it will be read.
+func (w *Window) orderSample(ch orders.Change) string {
+	parts := []string{ch.Order}
+	if ch.CustomerEmail != "" {
+		parts = append(parts, ch.CustomerEmail)
+	}
+	if ch.PlacedAt != nil {
+		parts = append(parts, formatDateTime(ch.PlacedAt.In(w.opts.Location), w.opts.Lang))
+	}
+	parts = append(parts, w.t("ui.import.kind."+ch.Kind))
+	return strings.Join(parts, " · ")
+}
+
+// appointmentSample is one appointment of the file as it will be read.
+func (w *Window) appointmentSample(ch orders.AppointmentChange) string {
+	var parts []string
+	if !ch.StartsAt.IsZero() {
+		at := ch.StartsAt.In(w.opts.Location)
+		if zone, err := time.LoadLocation(ch.TimeZone); err == nil && ch.TimeZone != "" {
+			at = ch.StartsAt.In(zone) // at the clock time it was booked in, as the card shows it
+		}
+		parts = append(parts, formatDateTime(at, w.opts.Lang))
+	}
+	parts = append(parts, cmp.Or(ch.CustomerName, ch.CustomerEmail))
+	if ch.Service != "" {
+		parts = append(parts, ch.Service)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // rejection is one left-out row: where it is in the file and why.

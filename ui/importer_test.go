@@ -10,10 +10,22 @@ import (
 	"time"
 )
 
-// importAndWait runs the window's import and waits for its result.
-func importAndWait(w *Window, path string) {
+// importAndWait runs the window's import, confirms its preview, and waits
+// for its result.
+func importAndWait(t *testing.T, w *Window, path string) {
+	t.Helper()
 	w.ImportFile(path)
 	w.imports.Wait()
+	if !previewShown(w) {
+		return // the file could not be read: an error instead
+	}
+	tapButton(t, w.win, w.t("ui.import.confirm"))
+	w.imports.Wait()
+}
+
+// previewShown says whether the import's preview is on top.
+func previewShown(w *Window) bool {
+	return has(screenTexts(w.win), w.t("ui.import.previewTitle"))
 }
 
 // closeDialog dismisses the dialog on top, as its button would.
@@ -31,7 +43,7 @@ func TestImportFillsTheEmptyWindowAndReports(t *testing.T) {
 	w, win := openWindow(t, db, "es")
 	mustShow(t, win, "Bienvenido a Mostrador")
 
-	importAndWait(w, fixtures+"bad_rows.csv")
+	importAndWait(t, w, fixtures+"bad_rows.csv")
 	mustShow(t, win,
 		"Importación terminada",
 		"bad_rows.csv (hoja de cálculo): 6 filas",
@@ -54,12 +66,12 @@ func TestImportFillsTheEmptyWindowAndReports(t *testing.T) {
 
 	// The same file again changes nothing; a later export updates orders and
 	// says which.
-	importAndWait(w, fixtures+"bad_rows.csv")
+	importAndWait(t, w, fixtures+"bad_rows.csv")
 	mustShow(t, win, "Pedidos nuevos: 0 · actualizados: 0 · sin cambios: 2")
 	closeDialog(t, w)
-	importAndWait(w, fixtures+"shopify_orders.csv")
+	importAndWait(t, w, fixtures+"shopify_orders.csv")
 	closeDialog(t, w)
-	importAndWait(w, fixtures+"shopify_orders_later.csv")
+	importAndWait(t, w, fixtures+"shopify_orders_later.csv")
 	mustShow(t, win, "shopify_orders_later.csv (Shopify): 12 filas", "Cambios:", "Clientes nuevos: 1 · actualizados: 0")
 	if !hasPrefix(screenTexts(win), "#1002: ") {
 		t.Errorf("the changed order #1002 (now cancelled) is not listed")
@@ -76,7 +88,7 @@ func TestImportKeepsTheOpenCard(t *testing.T) {
 	importFixtures(t, db, "shopify_orders.csv")
 	w, win := openWindow(t, db, "en")
 	selectCustomer(t, w, "José Núñez")
-	importAndWait(w, fixtures+"tiendanube_es.csv")
+	importAndWait(t, w, fixtures+"tiendanube_es.csv")
 	closeDialog(t, w)
 	// New customers came first in the list; the owner still sees José.
 	mustShow(t, win, "jose.nunez@example.es", "Refunded")
@@ -100,7 +112,7 @@ func TestImportErrorsAreClear(t *testing.T) {
 		t.Run(tc.lang+"/"+filepath.Base(tc.path), func(t *testing.T) {
 			db := newShopDB(t)
 			w, win := openWindow(t, db, tc.lang)
-			importAndWait(w, tc.path)
+			importAndWait(t, w, tc.path)
 			texts := screenTexts(win)
 			mustShow(t, win, tc.title)
 			if !hasPrefix(texts, tc.starts) {
@@ -123,7 +135,7 @@ func TestImportErrorsAreClear(t *testing.T) {
 func TestImportWarningsSpeakToTheWindow(t *testing.T) {
 	db := newShopDB(t)
 	w, win := openWindow(t, db, "es")
-	importAndWait(w, fixtures+"generic_ambiguous_dates.csv")
+	importAndWait(t, w, fixtures+"generic_ambiguous_dates.csv")
 	var warning string
 	for _, s := range screenTexts(win) {
 		if strings.HasPrefix(s, "Aviso: las fechas como") {
@@ -151,7 +163,7 @@ func TestManyCustomers(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, win := openWindow(t, newShopDB(t), "es")
-	importAndWait(w, path)
+	importAndWait(t, w, path)
 	mustShow(t, win, "muchos.csv (hoja de cálculo): 1200 filas", "Pedidos nuevos: 1200 · actualizados: 0 · sin cambios: 0",
 		// The list stops at listLimit, and says so.
 		"Se muestran los 1000 clientes más recientes: busque para encontrar a los demás")
@@ -194,7 +206,7 @@ func TestImportReportsPlannedEmails(t *testing.T) {
 		"N-2,"+placed+",Iñaki Ruiz,inaki@example.com,Vela,2,6.00,12.00,Paid\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	importAndWait(w, csv)
+	importAndWait(t, w, csv)
 	mustShow(t, win, "Pedidos nuevos: 2 · actualizados: 0 · sin cambios: 0",
 		"Correos automáticos planificados: 2 (agradecimiento 2)")
 	if os.Getenv("MOSTRADOR_SHOT") != "" {
@@ -207,5 +219,70 @@ func TestImportReportsPlannedEmails(t *testing.T) {
 		if err := png.Encode(f, img); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Before anything is written the owner sees how the file was read (its
+// dialect, its first orders), how many automated emails it would plan,
+// and the rows it leaves out; Cancel writes nothing, Import writes it all.
+func TestImportPreviewThenConfirm(t *testing.T) {
+	db := newShopDB(t)
+	w, win := openWindow(t, db, "es")
+	placed := time.Now().UTC().Add(-30 * time.Minute)
+	csv := filepath.Join(t.TempDir(), "hoy.csv")
+	if err := os.WriteFile(csv, []byte("\ufeffPedido;Fecha;Nombre;Correo;Producto;Cantidad;Precio;Total;Estado\n"+
+		"N-1;"+placed.Format("02/01/2006 15:04")+";Ana Pérez;ana@example.com;Jabón;1;5,00;5,00;Pagado\n"+
+		"N-2;"+placed.Format("02/01/2006 15:04")+";Iñaki Ruiz;inaki@;Vela;2;6,00;12,00;Pagado\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.ImportFile(csv)
+	w.imports.Wait()
+	mustShow(t, win, "Antes de importar", "hoy.csv (hoja de cálculo): 2 filas",
+		"Codificación UTF-8-BOM · separador «;» · decimales con «,» · fechas día/mes/año",
+		"Pedidos nuevos: 1 · actualizados: 0 · sin cambios: 0",
+		"Esta importación planificaría 1 correo automático (agradecimiento 1)",
+		"Así se leerán las primeras filas:",
+		"N-1 · ana@example.com · "+formatDateTime(placed.Truncate(time.Minute), "es")+" · nuevo",
+		"1 fila rechazada:")
+	var n int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM job)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the preview wrote %d orders and jobs (%v)", n, err)
+	}
+	tapButton(t, win, "Cancelar")
+	mustNotShow(t, win, "Antes de importar")
+	if err := db.QueryRow(`SELECT count(*) FROM orders`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("a cancelled import wrote %d orders", n)
+	}
+
+	importAndWait(t, w, csv)
+	mustShow(t, win, "Importación terminada", "Pedidos nuevos: 1 · actualizados: 0 · sin cambios: 0",
+		"Correos automáticos planificados: 1 (agradecimiento 1)")
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM job)`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("after importing: %d orders and jobs, want the order and its thank-you", n)
+	}
+	mustBeTranslated(t, win)
+}
+
+// A booking export is recognized as such and imported as appointments.
+func TestImportRecognizesAppointments(t *testing.T) {
+	db := newShopDB(t)
+	w, win := openWindow(t, db, "es")
+	w.ImportFile(fixtures + "appointments_es.csv")
+	w.imports.Wait()
+	mustShow(t, win, "Antes de importar", "Así se leerán las primeras filas:")
+	if !hasPrefix(screenTexts(win), "appointments_es.csv (citas, ") {
+		t.Fatalf("the preview does not say it is a booking export: %q", screenTexts(win))
+	}
+	if !hasPrefix(screenTexts(win), "14/03/2024 10:00 · Lucía Fernández · Taller de cerámica (iniciación)") {
+		t.Errorf("Lucía's booking is not previewed at its clock time: %q", screenTexts(win))
+	}
+	tapButton(t, win, "Importar")
+	w.imports.Wait()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM appointment`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("%d appointments imported (%v)", n, err)
+	}
+	if !hasPrefix(screenTexts(win), "Citas nuevas: ") {
+		t.Errorf("the report does not count the appointments: %q", screenTexts(win))
 	}
 }

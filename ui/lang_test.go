@@ -35,7 +35,7 @@ func TestBothLanguagesRender(t *testing.T) {
 				selectCustomer(t, w, name)
 				mustBeTranslated(t, win)
 			}
-			importAndWait(w, fixtures+"generic_es.csv")
+			importAndWait(t, w, fixtures+"generic_es.csv")
 			selectCustomer(t, w, "Pedro Sánchez")
 			mustShow(t, win, tc.words...)
 			mustBeTranslated(t, win)

@@ -28,6 +28,8 @@ var dynamicKeys = map[string][]string{
 	// "cli.customerReply." and "card.reply." + reminders.Reply.Kind (reminders/replies.go)
 	"cli.customerReply.": {"optout", "confirm", "cancel", "rating"},
 	"card.reply.":        {"optout", "confirm", "cancel", "rating"},
+	// "ui.import.kind." + Change.Kind (ui/importer.go, orderSample)
+	"ui.import.kind.": {"new", "shipped", "delivered", "cancelled", "refunded", "tracking", "updated"},
 	// "ui.thread.kind." + inbox.Message.Kind when not "" (ui/thread.go)
 	"ui.thread.kind.": {"auto", "bounce", "bulk"},
 	// "rule." + a rule's name (reminders.RuleKey)
