@@ -178,8 +178,8 @@ func TestCustomerWithoutEmailCannotBeEmailed(t *testing.T) {
 
 func TestEmptyShopSaysWhatToDo(t *testing.T) {
 	for _, tc := range []struct{ lang, title, button string }{
-		{"es", "Bienvenido a Mostrador", "Importar pedidos…"},
-		{"en", "Welcome to Mostrador", "Import orders…"},
+		{"es", "Bienvenido a Mostrador", "Importar pedidos o citas…"},
+		{"en", "Welcome to Mostrador", "Import orders or appointments…"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			w, win := openWindow(t, newShopDB(t), tc.lang)

@@ -62,7 +62,7 @@ func TestImportFillsTheEmptyWindowAndReports(t *testing.T) {
 	mustNotShow(t, win, "Bienvenido a Mostrador", "Importando bad_rows.csv…")
 	mustBeTranslated(t, win)
 	closeDialog(t, w)
-	mustShow(t, win, "Importar pedidos…") // back in the bar, now that the welcome is gone
+	mustShow(t, win, "Importar pedidos o citas…") // back in the bar, now that the welcome is gone
 
 	// The same file again changes nothing; a later export updates orders and
 	// says which.

@@ -22,9 +22,9 @@ func TestBothLanguagesRender(t *testing.T) {
 		lang  string
 		words []string
 	}{
-		{"es", []string{"Importar pedidos…", "Buscar por nombre, correo o teléfono", "Sin correo: no se le puede escribir por email",
+		{"es", []string{"Importar pedidos o citas…", "Buscar por nombre, correo o teléfono", "Sin correo: no se le puede escribir por email",
 			"13/03/2024 · 24,00", "Pago pendiente", "Importación terminada", "Aceptar"}},
-		{"en", []string{"Import orders…", "Search by name, email or phone", "No email: cannot be contacted by email",
+		{"en", []string{"Import orders or appointments…", "Search by name, email or phone", "No email: cannot be contacted by email",
 			"Mar 13, 2024 · 24.00", "Payment pending", "Import finished", "OK"}},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
