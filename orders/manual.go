@@ -117,6 +117,9 @@ func markByHand(ctx context.Context, db *sql.DB, orderID int64, now time.Time, w
 	if t, err := time.Parse(timeLayout, old.placedAt); err == nil {
 		base.PlacedAt = &t
 	}
+	if n == old {
+		return nil, nil
+	}
 	changes := diff(base, old, n)
 	if n.fulfillment == "delivered" && old.fulfillment != "delivered" {
 		kept := changes[:0]
@@ -127,8 +130,13 @@ func markByHand(ctx context.Context, db *sql.DB, orderID int64, now time.Time, w
 		}
 		changes = kept
 	}
-	if len(changes) == 0 {
-		return nil, nil
+	if n.tracking != old.tracking && old.tracking == "" && !hasKind(changes, "shipped") {
+		// A number for a parcel that left without one (an export said
+		// "fulfilled" and nothing more): diff reports a new number only
+		// over an old one, but the delivery email not yet sent needs it.
+		c := base
+		c.Kind, c.Carrier, c.Tracking, c.TrackingURL, c.To = "tracking", n.carrier, n.tracking, n.trackURL, n.tracking
+		changes = append([]Change{c}, changes...)
 	}
 	stamp := timeText(now)
 	if _, err := tx.ExecContext(ctx, `UPDATE orders SET fulfillment_status = ?, carrier = ?, tracking = ?,
@@ -152,6 +160,15 @@ func markByHand(ctx context.Context, db *sql.DB, orderID int64, now time.Time, w
 		return nil, fmt.Errorf("order %s: commit: %w", name, err)
 	}
 	return changes, nil
+}
+
+func hasKind(changes []Change, kind string) bool {
+	for _, c := range changes {
+		if c.Kind == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // eventDetail is what an order_event row says besides its kind, written as

@@ -227,3 +227,29 @@ func TestMarkByHandRefuses(t *testing.T) {
 		t.Errorf("a refused change was written")
 	}
 }
+
+// TestMarkShippedGivesANumberToAParcelWithout: an export said "fulfilled"
+// without a tracking number; the number typed later is stored and reported.
+func TestMarkShippedGivesANumberToAParcelWithout(t *testing.T) {
+	db := newDB(t)
+	importFixture(t, db, "shopify_orders.csv", Options{})
+	o, _ := findOrder(t, db, "shopify", "#1001")
+	if o.Status != "shipped" || o.Tracking != "" {
+		t.Fatalf("fixture changed: %s %q", o.Status, o.Tracking)
+	}
+	changes, err := MarkShipped(context.Background(), db, o.ID, "Correos", "PK42", "", at("2024-03-07T10:00:00Z"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 2 || changes[0].Kind != "tracking" || changes[0].Tracking != "PK42" || changes[0].Carrier != "Correos" ||
+		changes[0].From != "" || changes[1].Kind != "updated" || !reflect.DeepEqual(changes[1].Fields, []string{"carrier"}) {
+		t.Errorf("changes = %+v", changes)
+	}
+	got, _ := findOrder(t, db, "shopify", "#1001")
+	if got.Tracking != "PK42" || got.Carrier != "Correos" || !sameTime(got.ShippedAt, "2024-03-06T15:15:22Z") {
+		t.Errorf("stored: %+v", got)
+	}
+	if ev := events(t, db, o.ID); len(ev) != 2 || ev[0] != "tracking 2024-03-07T10:00:00Z Correos PK42" {
+		t.Errorf("events = %q", ev)
+	}
+}
