@@ -49,7 +49,6 @@ type ordersView struct {
 	// notice says what the last action did and how many emails it
 	// planned, above the table, until the next action, search or filter.
 	notice  *widget.Label
-	top     *fyne.Container // the search, the filter and the notice
 	ship    *widget.Button
 	deliver *widget.Button
 	shown   *orders.OrderDetail // the order in the detail, nil for none
@@ -59,6 +58,8 @@ type ordersView struct {
 	// searchDelay is searchPause; tests set 0 to search at once.
 	searchDelay time.Duration
 	searchGen   int // the latest search typed: an older timer does nothing
+	// later runs f on the UI goroutine after d (tests run it themselves).
+	later func(d time.Duration, f func())
 	// afterSearch, if set, hears each search the pause let through, once
 	// shown (tests).
 	afterSearch func()
@@ -69,7 +70,7 @@ type ordersView struct {
 }
 
 func newOrdersView(w *Window) *ordersView {
-	v := &ordersView{w: w, searchDelay: searchPause, filters: orders.Filters()}
+	v := &ordersView{w: w, searchDelay: searchPause, filters: orders.Filters(), later: afterOnUI}
 	v.search = widget.NewEntry()
 	v.search.SetPlaceHolder(w.t("ui.orders.search"))
 	v.search.ActionItem = widget.NewIcon(theme.SearchIcon())
@@ -107,7 +108,7 @@ func newOrdersView(w *Window) *ordersView {
 	}
 	v.table.OnSelected = func(id widget.TableCellID) {
 		if id.Row < len(v.rows) {
-			v.open(v.rows[id.Row].ID)
+			v.show(v.rows[id.Row].ID) // read again: an action or an import may have changed it
 		}
 	}
 	v.sizeColumns()
@@ -123,12 +124,12 @@ func newOrdersView(w *Window) *ordersView {
 	v.deliver = widget.NewButtonWithIcon(w.t("ui.orders.markDelivered"), theme.ConfirmIcon(), v.askDelivered)
 	v.detail = container.NewVBox()
 
-	top := container.NewBorder(nil, nil, nil, container.New(fixedWidth{230}, v.filter), v.search)
-	v.top = container.NewVBox(top, v.notice)
-	left := container.NewBorder(v.top, v.count, nil, nil, container.NewStack(v.table, container.NewVBox(v.empty)))
+	bar := container.NewBorder(nil, nil, nil, container.New(fixedWidth{230}, v.filter), v.search)
+	list := container.NewBorder(container.NewVBox(bar, v.notice), v.count, nil, nil,
+		container.NewStack(v.table, container.NewVBox(v.empty)))
 	// The order below the table rather than beside it: the table keeps the
 	// width its six columns need.
-	split := container.NewVSplit(left, container.NewVScroll(container.NewPadded(v.detail)))
+	split := container.NewVSplit(list, container.NewVScroll(container.NewPadded(v.detail)))
 	split.Offset = 0.58
 	v.content = split
 	v.reload()
@@ -268,17 +269,18 @@ func (v *ordersView) searchChanged() {
 		return
 	}
 	gen := v.searchGen
-	time.AfterFunc(v.searchDelay, func() {
-		fyne.Do(func() {
-			if gen == v.searchGen {
-				v.reload()
-				if v.afterSearch != nil {
-					v.afterSearch()
-				}
+	v.later(v.searchDelay, func() {
+		if gen == v.searchGen {
+			v.reload()
+			if v.afterSearch != nil {
+				v.afterSearch()
 			}
-		})
+		}
 	})
 }
+
+// afterOnUI runs f on the UI goroutine once d has passed.
+func afterOnUI(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
 
 // reload reads the table again (after a change, a search or a filter) and
 // keeps the shown order selected while it is listed; otherwise it shows
@@ -332,10 +334,6 @@ func (v *ordersView) reload() {
 	}
 }
 
-// open shows an order, read again even when it is the one shown: an
-// action or an import may have changed it.
-func (v *ordersView) open(id int64) { v.show(id) }
-
 func (v *ordersView) clearNotice() {
 	if v.notice.Visible() {
 		v.notice.SetText("")
@@ -356,6 +354,7 @@ func (v *ordersView) show(id int64) {
 	w := v.w
 	d, err := orders.OrderByID(context.Background(), w.db, id)
 	if err != nil {
+		v.current, v.shown = id, nil // nothing to act on
 		v.detail.Objects = []fyne.CanvasObject{widget.NewLabel(w.tf("ui.error", map[string]any{"Err": err.Error()}))}
 		v.detail.Refresh()
 		return

@@ -34,11 +34,11 @@ type shipForm struct {
 func (f *shipForm) refuse(msg string) {
 	f.problem.SetText(msg)
 	f.problem.Show()
-	f.dialog.Resize(shipFormSize) // grown by the message: laid out again
+	f.dialog.Resize(fyne.NewSize(shipFormWidth, 0)) // grown by the message: laid out again
 }
 
-// shipFormSize is the form's width; its height is what it needs.
-var shipFormSize = fyne.NewSize(480, 0)
+// shipFormWidth is the form's width; its height is what it needs.
+const shipFormWidth = 480
 
 // askShipped opens the form for the shown order, filled with what is known
 // (an order on its way gets its tracking number corrected here).
@@ -80,7 +80,7 @@ func (v *ordersView) askShipped() {
 			v.shipForm = nil
 		}
 	})
-	f.dialog.Resize(shipFormSize)
+	f.dialog.Resize(fyne.NewSize(shipFormWidth, 0))
 	v.shipForm = f
 	f.dialog.Show()
 	if d.Carrier == "" {
