@@ -124,4 +124,20 @@ var Migrations = database.Migrations{Package: "orders", Steps: []string{
 	// What the owner writes about a customer on the card ("prefers
 	// unscented", "pays by transfer"): theirs, never touched by an import.
 	`ALTER TABLE customer ADD COLUMN notes TEXT NOT NULL DEFAULT ''`,
+
+	// 4: the window's order list, newest first, under a status filter
+	// (ListOrders). orders_placed gives the newest page without sorting the
+	// shop's whole history; orders_status finds the few orders still to
+	// ship, or on their way, among years of delivered ones. Its expression
+	// is Order.summary written in SQL, and must stay word for word the one
+	// ListOrders filters on (statusSQL), or SQLite will not use it
+	// (TestListOrdersUsesTheIndexes).
+	`CREATE INDEX orders_placed ON orders(placed_at);
+	CREATE INDEX orders_status ON orders((CASE
+		WHEN cancelled THEN 'cancelled'
+		WHEN payment_status = 'refunded' THEN 'refunded'
+		WHEN fulfillment_status IN ('delivered', 'shipped', 'partial') THEN fulfillment_status
+		WHEN payment_status IN ('paid', 'partially_refunded') THEN 'paid'
+		WHEN payment_status IN ('pending', 'failed', 'voided') THEN payment_status
+		ELSE 'open' END), placed_at);`,
 }}

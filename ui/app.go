@@ -144,6 +144,7 @@ type Window struct {
 	inbox        *inboxView
 	automations  *automationsView
 	appointments *appointmentsView
+	orders       *ordersView
 	rooms        []*room
 	nav          *widget.List
 	room         string     // the open room's key
@@ -195,10 +196,12 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	w.inbox = newInboxView(w)
 	w.automations = newAutomationsView(w)
 	w.appointments = newAppointmentsView(w)
+	w.orders = newOrdersView(w)
 	w.rooms = []*room{
 		{key: "ui.nav.inbox", icon: theme.MailReplyIcon(), content: w.inbox.content, count: w.inbox.waitingCount,
 			shown: w.inbox.reload},
 		{key: "ui.nav.customers", icon: theme.AccountIcon(), content: w.customers.content, shown: w.customers.shown},
+		{key: "ui.nav.orders", icon: theme.ListIcon(), content: w.orders.content, shown: w.orders.reload},
 		{key: "ui.nav.appointments", icon: theme.CalendarIcon(), content: w.appointments.content,
 			count: w.appointments.today, shown: w.appointments.reload},
 		{key: "ui.nav.automations", icon: theme.HistoryIcon(), content: w.automations.content,
@@ -278,6 +281,8 @@ func (w *Window) changed() {
 	w.customers.changed()
 	w.inbox.reload()
 	switch w.room {
+	case "ui.nav.orders":
+		w.orders.reload()
 	case "ui.nav.automations":
 		w.automations.reload()
 	case "ui.nav.appointments":
