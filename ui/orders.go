@@ -132,8 +132,7 @@ func newOrdersView(w *Window) *ordersView {
 	split := container.NewVSplit(list, container.NewVScroll(container.NewPadded(v.detail)))
 	split.Offset = 0.58
 	v.content = split
-	v.reload()
-	return v
+	return v // read when the room opens (reload), not at start
 }
 
 // filterLabel is a status filter's name in the drop-down.

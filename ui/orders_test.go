@@ -17,12 +17,14 @@ import (
 )
 
 // openOrders builds the window on db and the Orders room in a test window
-// of its own, searching at once rather than after a pause.
+// of its own, read as when the room opens, searching at once rather than
+// after a pause.
 func openOrders(t *testing.T, db *sql.DB, lang string) (*Window, *ordersView, fyne.Window) {
 	t.Helper()
 	w, _ := openWindow(t, db, lang)
 	v := newOrdersView(w)
 	v.searchDelay = 0
+	v.reload() // as opening the room does
 	win := test.NewTempWindow(t, v.content)
 	win.Resize(fyne.NewSize(930, 640))
 	return w, v, win
