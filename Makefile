@@ -96,7 +96,9 @@ test: test-deps
 ## bench: the import benchmarks with sqlite3's own .import beside them, the
 ## mailbox sync of 10,000 messages from a local Dovecot with mbsync beside it,
 ## and the automated emails (planning 100,000 changes, the due jobs among
-## 1,000,000, sending 1,000 with a bare go-mail loop beside it)
+## 1,000,000, sending 1,000 with a bare go-mail loop beside it), the orders
+## table on 100,000 orders, and the window (a large card; start-up on
+## 100,000 customers)
 ## (the anchors need the sqlite3 and mbsync commands: installed here when root;
 ## the sync benchmarks need Dovecot, which `make test-deps` installs)
 bench:
@@ -117,6 +119,8 @@ bench:
 	$(GO) test -tags ci -run '^$$' -bench 'PlanOrders100k' -benchtime 5x -benchmem ./reminders
 	$(GO) test -tags ci -run '^$$' -bench 'DueJobs1M' -benchmem ./reminders
 	$(GO) test -tags ci -run '^$$' -bench 'Send1000' -benchtime 3x -benchmem ./reminders
+	$(GO) test -tags ci -run '^$$' -bench 'ListOrders' -benchmem ./orders
+	$(GO) test -tags ci -run '^$$' -bench 'OpenLargeCard|Startup100k' -benchmem ./ui
 
 ## fuzz: a minute of each fuzz target (CSV reader, import, MIME to text, saved-reply fields, calendar text, email templates)
 fuzz:
