@@ -294,21 +294,7 @@ func searchCustomers(ctx context.Context, db *sql.DB, query string, limit int) (
 		   OR (? <> '' AND c.phone_key LIKE ?)
 		GROUP BY c.id ORDER BY max(o.placed_at) IS NULL, max(o.placed_at) DESC, c.name LIMIT ?`,
 		q, q, q, q, phone, phone, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []CustomerRow{}
-	for rows.Next() {
-		var r CustomerRow
-		var email, last sql.NullString
-		if err := rows.Scan(&r.ID, &email, &r.Name, &r.Phone, &r.Orders, &last); err != nil {
-			return nil, err
-		}
-		r.Email, r.Emailable, r.LastOrder = email.String, email.Valid, parseStored(last)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanCustomerRows(rows, err)
 }
 
 // recentCustomers is ListCustomers without a query: the latest buyers,
@@ -389,11 +375,17 @@ func customerRows(ctx context.Context, db *sql.DB, where string, args ...any) ([
 		(SELECT count(*) FROM orders o WHERE o.customer_id = c.id),
 		(SELECT max(placed_at) FROM orders o WHERE o.customer_id = c.id)
 		FROM customer c WHERE `+where, args...)
+	return scanCustomerRows(rows, err)
+}
+
+// scanCustomerRows reads list rows: id, email, name, phone, order count,
+// last order.
+func scanCustomerRows(rows *sql.Rows, err error) ([]CustomerRow, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []CustomerRow
+	out := []CustomerRow{}
 	for rows.Next() {
 		var r CustomerRow
 		var email, last sql.NullString

@@ -215,9 +215,11 @@ func OrderByID(ctx context.Context, db *sql.DB, id int64) (*OrderDetail, error) 
 	return &d, nil
 }
 
-// itemsOf lists an order's items outside a transaction.
-func itemsOf(ctx context.Context, db *sql.DB, orderID int64) ([]Item, error) {
-	rows, err := db.QueryContext(ctx, `SELECT quantity, name, sku, variant, unit_price, line_total
+// itemsOf lists an order's items, on the database or in a transaction.
+func itemsOf(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, orderID int64) ([]Item, error) {
+	rows, err := q.QueryContext(ctx, `SELECT quantity, name, sku, variant, unit_price, line_total
 		FROM order_item WHERE order_id = ? ORDER BY position`, orderID)
 	if err != nil {
 		return nil, err

@@ -323,32 +323,7 @@ const orderColumns = `email, name, phone, placed_at, currency, subtotal, shippin
 // ItemsOf lists an order's items, in the order's own order, inside the
 // caller's transaction.
 func ItemsOf(ctx context.Context, tx *sql.Tx, orderID int64) ([]Item, error) {
-	return loadItems(ctx, tx, orderID)
-}
-
-func loadItems(ctx context.Context, tx *sql.Tx, orderID int64) ([]Item, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT quantity, name, sku, variant, unit_price, line_total
-		FROM order_item WHERE order_id = ? ORDER BY position`, orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Item
-	for rows.Next() {
-		var it Item
-		var up, lt sql.NullInt64
-		if err := rows.Scan(&it.Quantity, &it.Name, &it.SKU, &it.Variant, &up, &lt); err != nil {
-			return nil, err
-		}
-		if up.Valid {
-			it.UnitPrice = &up.Int64
-		}
-		if lt.Valid {
-			it.LineTotal = &lt.Int64
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return itemsOf(ctx, tx, orderID)
 }
 
 // mergeItems lays a file's items over the stored ones. When the file lists

@@ -375,7 +375,7 @@ func (w *writer) write(r *record) error {
 	itemsChanged := false
 	var items []Item
 	if r.hasItems {
-		oldItems, err := loadItems(w.ctx, w.tx, ex.id)
+		oldItems, err := itemsOf(w.ctx, w.tx, ex.id)
 		if err != nil {
 			return err
 		}

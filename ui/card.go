@@ -62,25 +62,7 @@ func (w *Window) loadCard(id int64, email string) (*cardData, error) {
 func cardObjects(w *Window, d *cardData) []fyne.CanvasObject {
 	card := d.card
 	c := card.Customer
-	name := widget.NewLabelWithStyle(displayName(c, w), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	name.SizeName = theme.SizeNameSubHeadingText
-	name.Wrapping = fyne.TextWrapWord
-	about := tightBox()
-	if c.Emailable {
-		email := widget.NewLabel(c.Email)
-		email.Selectable = true
-		about.Add(email)
-	} else {
-		warn := widget.NewLabelWithStyle(w.t("ui.noEmail"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-		warn.Importance = widget.WarningImportance
-		warn.Wrapping = fyne.TextWrapWord
-		about.Add(warn)
-	}
-	if c.Phone != "" {
-		phone := widget.NewLabel(w.tf("card.phone", map[string]any{"Phone": c.Phone}))
-		phone.Selectable = true
-		about.Add(phone)
-	}
+	name, about := contactBlock(w, c)
 	var ltv []string
 	for _, m := range card.Totals.LifetimeValue {
 		ltv = append(ltv, orders.FormatMoney(m.Minor, m.Currency, w.opts.Lang))
@@ -104,6 +86,31 @@ func cardObjects(w *Window, d *cardData) []fyne.CanvasObject {
 	}
 	objs = append(objs, widget.NewSeparator())
 	return append(objs, timeline(w, d)...)
+}
+
+// contactBlock is a customer's name, as a heading, and how to reach them:
+// the address (or that there is none) and the phone, selectable.
+func contactBlock(w *Window, c orders.Customer) (*widget.Label, *fyne.Container) {
+	name := widget.NewLabelWithStyle(displayName(c, w), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name.SizeName = theme.SizeNameSubHeadingText
+	name.Wrapping = fyne.TextWrapWord
+	about := tightBox()
+	if c.Emailable {
+		email := widget.NewLabel(c.Email)
+		email.Selectable = true
+		about.Add(email)
+	} else {
+		warn := widget.NewLabelWithStyle(w.t("ui.noEmail"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+		warn.Importance = widget.WarningImportance
+		warn.Wrapping = fyne.TextWrapWord
+		about.Add(warn)
+	}
+	if c.Phone != "" {
+		phone := widget.NewLabel(w.tf("card.phone", map[string]any{"Phone": c.Phone}))
+		phone.Selectable = true
+		about.Add(phone)
+	}
+	return name, about
 }
 
 // automationBlock says whether automated email reaches the customer, with

@@ -199,13 +199,7 @@ func (v *customersView) reload() {
 		v.clearCard()
 		return
 	}
-	sel := 0
-	for i, r := range rows {
-		if r.ID == v.current {
-			sel = i
-			break
-		}
-	}
+	sel := keptRow(rows, func(r orders.CustomerRow) int64 { return r.ID }, v.current)
 	v.list.Select(sel)
 	if v.list.Size().Height == 0 {
 		// Not laid out yet: Select scrolled as if the list were zero high,

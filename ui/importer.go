@@ -61,18 +61,28 @@ type importPreview struct {
 // what it found, and imports it once the owner confirms. The reading runs
 // off the UI goroutine; everything it hands back goes through fyne.Do.
 func (w *Window) ImportFile(path string) {
+	w.inBackground(path, true, "ui.import.reading", func(p *importPreview) { w.showPreview(path, p) })
+}
+
+// inBackground reads (dryRun) or imports path off the UI goroutine behind
+// a progress dialog titled with key, then hands the outcome to done, or
+// the error to the owner, on the UI goroutine.
+func (w *Window) inBackground(path string, dryRun bool, key string, done func(*importPreview)) {
 	rows := widget.NewLabel("")
 	content := container.NewVBox(widget.NewProgressBarInfinite(), rows)
-	wait := dialog.NewCustomWithoutButtons(w.tf("ui.import.reading", map[string]any{"File": filepath.Base(path)}), content, w.win)
+	wait := dialog.NewCustomWithoutButtons(w.tf(key, map[string]any{"File": filepath.Base(path)}), content, w.win)
 	wait.Resize(fyne.NewSize(420, 0))
 	wait.Show()
 	w.imports.Add(1)
 	go func() {
-		p, err := w.readImport(path, true, func(n int) {
+		p, err := w.readImport(path, dryRun, func(n int) {
 			fyne.Do(func() {
 				rows.SetText(w.tf("ui.rowsRead", map[string]any{"Count": w.count(n)}))
 			})
 		})
+		if err == nil && !dryRun && w.reminders != nil {
+			w.reminders.Wake()
+		}
 		fyne.Do(func() {
 			defer w.imports.Done()
 			wait.Hide()
@@ -80,7 +90,7 @@ func (w *Window) ImportFile(path string) {
 				w.showImportError(path, err)
 				return
 			}
-			w.showPreview(path, p)
+			done(p)
 		})
 	}()
 }
@@ -140,32 +150,10 @@ func (w *Window) showPreview(path string, p *importPreview) {
 // runImport imports path for good in the background, then shows what it
 // did and has the rooms read again.
 func (w *Window) runImport(path string) {
-	rows := widget.NewLabel("")
-	content := container.NewVBox(widget.NewProgressBarInfinite(), rows)
-	wait := dialog.NewCustomWithoutButtons(w.tf("ui.importing", map[string]any{"File": filepath.Base(path)}), content, w.win)
-	wait.Resize(fyne.NewSize(420, 0))
-	wait.Show()
-	w.imports.Add(1)
-	go func() {
-		p, err := w.readImport(path, false, func(n int) {
-			fyne.Do(func() {
-				rows.SetText(w.tf("ui.rowsRead", map[string]any{"Count": w.count(n)}))
-			})
-		})
-		if err == nil && w.reminders != nil {
-			w.reminders.Wake()
-		}
-		fyne.Do(func() {
-			defer w.imports.Done()
-			wait.Hide()
-			if err != nil {
-				w.showImportError(path, err)
-				return
-			}
-			w.changed()
-			w.showImportResult(p)
-		})
-	}()
+	w.inBackground(path, false, "ui.importing", func(p *importPreview) {
+		w.changed()
+		w.showImportResult(p)
+	})
 }
 
 // showImportError says in the owner's words why nothing was imported.

@@ -135,13 +135,7 @@ func (v *inboxView) reload() {
 		v.card.RemoveAll()
 		return
 	}
-	sel := 0
-	for i, t := range threads {
-		if t.ID == v.current {
-			sel = i
-			break
-		}
-	}
+	sel := keptRow(threads, func(r inbox.Thread) int64 { return r.ID }, v.current)
 	v.list.Select(sel)
 	if v.list.Size().Height == 0 {
 		v.list.ScrollToOffset(0) // not laid out yet: see customersView.reload

@@ -77,3 +77,14 @@ func (f fixedWidth) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	}
 	return fyne.NewSize(f.width, h)
 }
+
+// keptRow is the row to select after a list is read again: the one that
+// was open, else the first.
+func keptRow[T any](rows []T, id func(T) int64, open int64) int {
+	for i, r := range rows {
+		if id(r) == open {
+			return i
+		}
+	}
+	return 0
+}

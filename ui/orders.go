@@ -317,13 +317,7 @@ func (v *ordersView) reload() {
 		v.clearDetail()
 		return
 	}
-	sel := 0
-	for i, r := range rows {
-		if r.ID == v.current {
-			sel = i
-			break
-		}
-	}
+	sel := keptRow(rows, func(r orders.OrderRow) int64 { return r.ID }, v.current)
 	v.table.Select(widget.TableCellID{Row: sel, Col: colPlaced})
 	if v.table.Size().Height == 0 {
 		// Not laid out yet: Select scrolled as if the table had no size
@@ -359,26 +353,7 @@ func (v *ordersView) show(id int64) {
 		return
 	}
 	v.current, v.shown = id, d
-	c := d.Customer
-	name := widget.NewLabelWithStyle(displayName(c, w), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	name.SizeName = theme.SizeNameSubHeadingText
-	name.Wrapping = fyne.TextWrapWord
-	who := tightBox()
-	if c.Emailable {
-		email := widget.NewLabel(c.Email)
-		email.Selectable = true
-		who.Add(email)
-	} else {
-		warn := widget.NewLabelWithStyle(w.t("ui.noEmail"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-		warn.Importance = widget.WarningImportance
-		warn.Wrapping = fyne.TextWrapWord
-		who.Add(warn)
-	}
-	if c.Phone != "" {
-		phone := widget.NewLabel(w.tf("card.phone", map[string]any{"Phone": c.Phone}))
-		phone.Selectable = true
-		who.Add(phone)
-	}
+	name, who := contactBlock(w, d.Customer)
 	facts := tightBox()
 	fact := func(text string) {
 		l := widget.NewLabel(text)
