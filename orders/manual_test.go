@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// events lists an order's order_event rows as "kind seen_at detail".
+// orderEvents lists an order's order_event rows as "kind seen_at detail".
 func orderEvents(t *testing.T, db *sql.DB, orderID int64) []string {
 	t.Helper()
 	rows, err := db.Query(`SELECT kind, seen_at, detail FROM order_event WHERE order_id = ? ORDER BY id`, orderID)
