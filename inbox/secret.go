@@ -151,9 +151,12 @@ func kerrText(err error) string {
 	return err.Error()
 }
 
-// Save keeps a password in the keyring. An error means there is no keyring
-// here: the password then has to come from the environment or the terminal
-// on every run.
+// Save keeps a password in the keyring, and for the rest of the run in
+// any case. An error means there is no keyring here: on later runs the
+// password has to come from the environment or the terminal.
 func (s *Secrets) Save(ep Endpoint, pw string) error {
+	// Remembered first: a password typed in the window is not lost for
+	// this run because the machine has no keyring to keep it in.
+	s.remember(ep, pw)
 	return s.withTimeout(func() error { return s.keyring().Set(keyringService, keyringUser(ep), pw) })
 }

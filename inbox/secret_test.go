@@ -100,6 +100,10 @@ func TestNoKeyring(t *testing.T) {
 		if err := s.Save(ep, "x"); err == nil {
 			t.Error("Save into a missing keyring succeeded")
 		}
+		// Not kept, but known for the rest of the run (typed in the window).
+		if pw, src, err := s.Password(ep, "IMAP"); pw != "x" || src != FromPrompt || err != nil {
+			t.Errorf("after a refused Save: %q %q %v", pw, src, err)
+		}
 		s.Getenv = func(k string) string { return map[string]string{"MOSTRADOR_IMAP_PASSWORD": "env"}[k] }
 		if pw, src, err := s.Password(ep, "IMAP"); pw != "env" || src != FromEnv || err != nil {
 			t.Errorf("env fallback: %q %q %v", pw, src, err)

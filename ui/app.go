@@ -145,6 +145,7 @@ type Window struct {
 	automations  *automationsView
 	appointments *appointmentsView
 	orders       *ordersView
+	settings     *settingsView
 	rooms        []*room
 	nav          *widget.List
 	room         string     // the open room's key
@@ -197,6 +198,7 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	w.automations = newAutomationsView(w)
 	w.appointments = newAppointmentsView(w)
 	w.orders = newOrdersView(w)
+	w.settings = newSettingsView(w)
 	w.rooms = []*room{
 		{key: "ui.nav.inbox", icon: theme.MailReplyIcon(), content: w.inbox.content, count: w.inbox.waitingCount,
 			shown: w.inbox.reload},
@@ -206,6 +208,7 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 			count: w.appointments.today, shown: w.appointments.reload},
 		{key: "ui.nav.automations", icon: theme.HistoryIcon(), content: w.automations.content,
 			count: w.automations.attention, shown: w.automations.reload},
+		{key: "ui.nav.settings", icon: theme.SettingsIcon(), content: w.settings.content, shown: w.settings.reload},
 	}
 	var body *fyne.Container
 	w.nav, body = w.newNav(w.rooms)

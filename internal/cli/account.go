@@ -100,46 +100,27 @@ func (c *cli) accountCmd(args []string) int {
 	report := accountReport{From: next.From(), IMAP: imapReport{URL: next.IMAP.String()},
 		SMTP: smtpReport{URL: next.SMTP.String()}}
 	secrets := c.passwords()
-	dialer := &inbox.Dialer{Trusted: next.Trusted}
-	imapPass, imapSrc, imapErr := secrets.Password(next.IMAP, "IMAP")
-	if imapErr == nil {
-		var info *inbox.IMAPInfo
-		if info, imapErr = dialer.TestIMAP(next.IMAP, imapPass); imapErr == nil {
-			report.IMAP.OK, report.IMAP.Sent, report.IMAP.Messages = true, info.Sent, int(info.Messages)
-			report.IMAP.Idle, report.IMAP.CondStore = info.Idle, info.CondStore
-		}
+	check := shop.CheckAccount(ctx, &next, shop.FindSecret(secrets, next.IMAP, "IMAP", ""),
+		shop.FindSecret(secrets, next.SMTP, "SMTP", ""))
+	if info := check.IMAP; info != nil {
+		report.IMAP.OK, report.IMAP.Sent, report.IMAP.Messages = true, info.Sent, int(info.Messages)
+		report.IMAP.Idle, report.IMAP.CondStore = info.Idle, info.CondStore
 	}
-	var smtpPass, smtpSrc string
-	var smtpErr error
-	if next.SMTP.User != "" {
-		smtpPass, smtpSrc, smtpErr = secrets.Password(next.SMTP, "SMTP")
-	}
-	if smtpErr == nil {
-		if smtpErr = dialer.TestSMTP(ctx, next.SMTP, smtpPass); smtpErr == nil {
-			report.SMTP.OK = true
-		}
-	}
-	report.IMAP.Error = c.connProblem(next.IMAP, imapErr)
-	report.SMTP.Error = c.connProblem(next.SMTP, smtpErr)
+	report.SMTP.OK = check.SMTPErr == nil
+	report.IMAP.Error = c.connProblem(next.IMAP, check.IMAPErr)
+	report.SMTP.Error = c.connProblem(next.SMTP, check.SMTPErr)
 
-	ok := imapErr == nil && smtpErr == nil
+	ok := check.OK()
 	if ok && changed {
-		if err := inbox.SaveAccount(ctx, db, &next); err != nil {
+		// Passwords typed now go to the keyring; ones from the environment
+		// stay there (that is the keyring of a headless machine).
+		misses, err := shop.SaveAccount(ctx, db, secrets, check)
+		if err != nil {
 			return c.dbError(err)
 		}
 		report.Saved = true
-		// Passwords typed now go to the keyring; ones from the environment
-		// stay there (that is the keyring of a headless machine).
-		for _, p := range []struct {
-			ep       inbox.Endpoint
-			pw, from string
-		}{{next.IMAP, imapPass, imapSrc}, {next.SMTP, smtpPass, smtpSrc}} {
-			if p.from == inbox.FromPrompt {
-				if err := secrets.Save(p.ep, p.pw); err != nil {
-					report.Notes = append(report.Notes, c.t("cli.noKeyring", map[string]any{"Var": inbox.EnvVar(p.ep),
-						"Err": err.Error()}))
-				}
-			}
+		for _, m := range misses {
+			report.Notes = append(report.Notes, c.t("cli.noKeyring", map[string]any{"Var": m.Var, "Err": m.Err.Error()}))
 		}
 	}
 	if *asJSON {

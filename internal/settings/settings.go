@@ -153,6 +153,25 @@ func All(ctx context.Context, db *sql.DB) ([]Setting, error) {
 	return out, nil
 }
 
+// Check reads a value as Set would store it, without storing it: its
+// normal form, or the *Error that refuses it. An empty value stands for the
+// default and is never refused. A form that saves several settings at once
+// checks them all first, so that one refusal leaves none half-saved.
+func Check(key, value string) (string, error) {
+	sp, ok := specs[key]
+	if !ok {
+		return "", &Error{Key: key, Value: value, Code: "settings.unknownKey"}
+	}
+	if strings.TrimSpace(value) == "" {
+		return "", nil
+	}
+	norm, code, err := sp.check(value)
+	if code != "" {
+		return "", &Error{Key: key, Value: value, Code: code, Err: err}
+	}
+	return norm, nil
+}
+
 // Set checks a value and stores its normal form, which it returns. An empty
 // value (after trimming) removes the setting, so that it reads as its
 // default again.
@@ -167,9 +186,9 @@ func Set(ctx context.Context, db *sql.DB, key, value string) (Setting, error) {
 		}
 		return Get(ctx, db, key)
 	}
-	norm, code, err := sp.check(value)
-	if code != "" {
-		return Setting{}, &Error{Key: key, Value: value, Code: code, Err: err}
+	norm, err := Check(key, value)
+	if err != nil {
+		return Setting{}, err
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO setting(key, value, updated_at) VALUES(?, ?, ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,

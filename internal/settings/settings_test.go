@@ -155,6 +155,28 @@ func TestSetRefuses(t *testing.T) {
 	}
 }
 
+// Check says what Set would store, and stores nothing.
+func TestCheck(t *testing.T) {
+	for _, c := range []struct{ key, value, want, code string }{
+		{ShopTimezone, "europe/madrid", "Europe/Madrid", ""},
+		{ShopTimezone, "Mars/Olympus", "", "settings.badZone"},
+		{ShopLanguage, " EN ", "en", ""},
+		{ShopLanguage, "fr", "", "settings.badLanguage"},
+		{ShopLanguage, "", "", ""},
+		{ShopName, "Jabones\nLola", "", "settings.oneLine"},
+		{"shop.colour", "red", "", "settings.unknownKey"},
+	} {
+		got, err := Check(c.key, c.value)
+		var se *Error
+		switch {
+		case c.code == "" && (err != nil || got != c.want):
+			t.Errorf("Check(%s, %q) = %q, %v; want %q", c.key, c.value, got, err, c.want)
+		case c.code != "" && (!errors.As(err, &se) || se.Code != c.code || se.Key != c.key):
+			t.Errorf("Check(%s, %q) = %q, %v; want %s", c.key, c.value, got, err, c.code)
+		}
+	}
+}
+
 func TestQuietHoursOf(t *testing.T) {
 	for in, want := range map[string][3]int{
 		"21:00-08:00": {21 * 60, 8 * 60, 1},
