@@ -212,7 +212,25 @@ func LoadAccount(ctx context.Context, db *sql.DB) (*Account, error) {
 // SaveAccount stores the account (the caller has tested it).
 func SaveAccount(ctx context.Context, db *sql.DB, a *Account) error {
 	a.UpdatedAt = time.Now().UTC().Truncate(time.Second)
-	_, err := db.ExecContext(ctx, `INSERT INTO account(id, imap_url, smtp_url, from_name, from_addr, trusted, updated_at)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("account: %w", err)
+	}
+	defer tx.Rollback()
+	var old string
+	err = tx.QueryRowContext(ctx, `SELECT imap_url FROM account WHERE id = 1`).Scan(&old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("account: %w", err)
+	}
+	if err == nil && otherMailbox(old, a.IMAP) {
+		// Another mailbox (another server or user): what is stored is the
+		// old one's, and its UIDs mean nothing on the new one (two servers
+		// may even number alike). Start the new one from scratch.
+		if err := forgetMailbox(ctx, tx); err != nil {
+			return fmt.Errorf("account: %w", err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO account(id, imap_url, smtp_url, from_name, from_addr, trusted, updated_at)
 		VALUES(1, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET imap_url = excluded.imap_url, smtp_url = excluded.smtp_url,
 			from_name = excluded.from_name, from_addr = excluded.from_addr, trusted = excluded.trusted,
@@ -222,7 +240,32 @@ func SaveAccount(ctx context.Context, db *sql.DB, a *Account) error {
 	if err != nil {
 		return fmt.Errorf("account: %w", err)
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("account: %w", err)
+	}
 	return nil
+}
+
+// otherMailbox says whether ep is another mailbox than the one stored as
+// old: another host, port or user (a port may be another server on the
+// same host; the same server on another port only costs a full sync).
+func otherMailbox(old string, ep Endpoint) bool {
+	prev, err := ParseEndpoint("imap", old)
+	if err != nil {
+		return true
+	}
+	return !strings.EqualFold(prev.Host, ep.Host) || prev.Port != ep.Port || prev.User != ep.User
+}
+
+// forgetMailbox drops the synced messages (not the local copies of sent
+// replies, which wait for the server's) and every folder's sync state.
+func forgetMailbox(ctx context.Context, tx *sql.Tx) error {
+	if _, err := deleteMessages(ctx, tx, `uid > 0`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE folder SET uidvalidity = 0, uidnext = 0, low_uid = 0, complete = 0,
+		modseq = 0, synced_at = NULL`)
+	return err
 }
 
 // NormalizeFingerprint reads a SHA-256 fingerprint as browsers and openssl

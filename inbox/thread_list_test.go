@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"mostrador/inbox/inboxtest"
 )
 
 // The inbox lists who waits first, the longest waiting at the top; the
@@ -82,5 +84,50 @@ func TestDrafts(t *testing.T) {
 	}
 	if n := countRows(t, db, `SELECT count(*) FROM draft`); n != 0 {
 		t.Fatalf("an emptied draft is kept (%d rows)", n)
+	}
+}
+
+// Saving the account of another mailbox (another server, port or user)
+// forgets what the old one's sync stored, so that the new one is synced
+// from scratch; the same mailbox saved again (another sender name) keeps
+// it all.
+func TestAnotherMailboxStartsAfresh(t *testing.T) {
+	srv := mailServer(t)
+	conversations(t, srv, 12)
+	db := mailDB(t)
+	ctx := context.Background()
+	ep, err := ParseEndpoint("imap", "imap://"+inboxtest.User+"@"+srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := &Account{IMAP: ep, SMTP: Endpoint{Proto: "smtp", Host: ep.Host, Port: 25}, FromName: "Lola",
+		FromAddr: "tienda@example.com"}
+	if err := SaveAccount(ctx, db, acct); err != nil {
+		t.Fatal(err)
+	}
+	syncOnce(t, db, srv, SyncOptions{})
+	stored := countRows(t, db, `SELECT count(*) FROM message`)
+	if stored == 0 {
+		t.Fatal("nothing synced")
+	}
+	acct.FromName = "Lola Peña"
+	if err := SaveAccount(ctx, db, acct); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM message`); n != stored {
+		t.Fatalf("the same mailbox saved again: %d messages, had %d", n, stored)
+	}
+	acct.IMAP.User = "otra@example.com"
+	if err := SaveAccount(ctx, db, acct); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM message WHERE uid > 0`); n != 0 {
+		t.Fatalf("another mailbox: %d of the old one's messages kept", n)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM folder WHERE uidvalidity <> 0 OR uidnext <> 0`); n != 0 {
+		t.Fatalf("%d folders keep the old mailbox's sync state", n)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM thread WHERE messages > 0`); n != 0 {
+		t.Fatalf("%d threads still count the old mailbox's messages", n)
 	}
 }

@@ -59,9 +59,8 @@ func Run(db *sql.DB, opts Options) {
 	win.refreshCounts()
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	mailDone := closedChan()
 	if opts.Mail {
-		mailDone = win.startMail(ctx)
+		win.runMail(ctx)
 	}
 	w.ShowAndRun()
 	// Closed: the mailbox and the automated emails stop at their next
@@ -70,7 +69,7 @@ func Run(db *sql.DB, opts Options) {
 	// waited for more than quitWait.
 	stop()
 	deadline := time.Now().Add(quitWait)
-	for _, done := range []<-chan struct{}{mailDone, win.remindersDone} {
+	for _, done := range []<-chan struct{}{win.mailDone, win.remindersDone} {
 		select {
 		case <-done:
 		case <-time.After(time.Until(deadline)):
@@ -122,6 +121,33 @@ func (w *Window) savePlace(fw fyne.Window) {
 	p.SetFloatList(prefSplits, offsets)
 }
 
+// runMail keeps the mailbox in step, and the automated emails going, under
+// parent until it ends or the account changes (restartMail).
+func (w *Window) runMail(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	w.mailParent, w.mailStop = parent, cancel
+	w.mailDone = w.startMail(ctx)
+}
+
+// restartMail picks up an account saved in the window: the mailbox and
+// the scheduler stop at their next step and start again on it.
+func (w *Window) restartMail() {
+	if w.mailStop == nil {
+		return // the window watches no mailbox (tests)
+	}
+	mail, sched := w.mailDone, w.remindersDone
+	w.mailStop()
+	go func() {
+		<-mail
+		<-sched
+		fyne.Do(func() {
+			if w.mailParent.Err() == nil {
+				w.runMail(w.mailParent)
+			}
+		})
+	}()
+}
+
 // handedOver: a reply sent from the window is done with the server and
 // the database (see sending).
 func (w *Window) handedOver() { w.sending.Add(-1) }
@@ -165,7 +191,12 @@ type Window struct {
 	// secrets are the mail passwords of this run, shared by the mailbox
 	// and the replies sent from the window.
 	secrets *inbox.Secrets
-	now     func() time.Time // the clock: time.Now, or a test's
+	// The mailbox's watch while the window is open (runMail): the context
+	// it runs under, how to stop it, and closed when it has stopped.
+	mailParent context.Context
+	mailStop   context.CancelFunc
+	mailDone   <-chan struct{}
+	now        func() time.Time // the clock: time.Now, or a test's
 	// notifiedUpTo: customers' messages up to this time have been
 	// notified (or were there when the window opened).
 	notifiedUpTo time.Time
@@ -182,7 +213,7 @@ func New(db *sql.DB, win fyne.Window, opts Options) *Window {
 	if opts.Lang == "" {
 		opts.Lang = assets.Lang("")
 	}
-	w := &Window{db: db, win: win, opts: opts, remindersDone: closedChan(), secrets: &inbox.Secrets{},
+	w := &Window{db: db, win: win, opts: opts, remindersDone: closedChan(), mailDone: closedChan(), secrets: &inbox.Secrets{},
 		now: time.Now}
 	w.status = widget.NewLabel("")
 	// The mailbox's state fills what the left part leaves, right-aligned,

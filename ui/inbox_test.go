@@ -343,3 +343,65 @@ func TestNewMailNotifies(t *testing.T) {
 	// Nothing new: no notification.
 	test.AssertNotificationSent(t, nil, w.changed)
 }
+
+// An account saved in the window takes over at once: the mailbox stops
+// watching the old server and syncs the new one, without a restart.
+func TestNewAccountTakesOverTheMailbox(t *testing.T) {
+	s := newMailShop(t)
+	s.write(t, "Ana Pérez <ana.perez@example.com>", "ana1@example.com", "En el buzón viejo", "Hola",
+		time.Now().Add(-time.Hour))
+	w, _ := openWindow(t, s.db, "es")
+	states := make(chan inbox.Status, 100)
+	w.onMail = func(st inbox.Status) { states <- st }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() {
+		cancel()
+		<-w.mailDone
+	}()
+	w.runMail(ctx)
+	idle := func() {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case st := <-states:
+				if st.State == inbox.StateIdle {
+					return
+				}
+			case <-deadline:
+				t.Fatal("the mailbox never got up to date")
+			}
+		}
+	}
+	idle()
+	eventually(t, "the old mailbox's mail is listed", func() bool {
+		w.inbox.reload()
+		return len(w.inbox.threads) == 1 && w.inbox.threads[0].Subject == "En el buzón viejo"
+	})
+
+	other := inboxtest.StartIMAP(t, inboxtest.Plain, nil)
+	if err := other.User.Create("Sent", nil); err != nil {
+		t.Fatal(err)
+	}
+	raw := "From: Luis Gómez <luis@example.com>\r\nTo: tienda@example.com\r\nSubject: En el buzón nuevo\r\n" +
+		"Message-ID: <luis1@example.com>\r\nDate: " + time.Now().Format(time.RFC1123Z) + "\r\n\r\nHola\r\n"
+	if _, err := other.User.Append("INBOX", strings.NewReader(raw), &imap.AppendOptions{Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	acct := *s.acct
+	acct.IMAP.Host, acct.IMAP.Port = splitAddr(t, other.Addr)
+	if err := inbox.SaveAccount(context.Background(), s.db, &acct); err != nil {
+		t.Fatal(err)
+	}
+	fyne.DoAndWait(w.restartMail)
+	idle()
+	eventually(t, "the new mailbox's mail is listed", func() bool {
+		w.inbox.reload()
+		for _, th := range w.inbox.threads {
+			if th.Subject == "En el buzón nuevo" {
+				return true
+			}
+		}
+		return false
+	})
+}

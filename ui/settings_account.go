@@ -404,6 +404,7 @@ func (f *accountForm) show(check *shop.AccountCheck, save, saved bool, misses []
 		f.v.loaded.keep(f.fromName, f.fromAddr)
 		f.trusted = append([]string(nil), acct.Trusted...)
 		f.shownSame, f.shownTrusted = f.same.Checked, f.trusted
+		w.restartMail() // the mailbox follows the new account at once
 		lines := []string{w.t("ui.settings.accountSaved")}
 		for _, m := range misses {
 			lines = append(lines, w.tf("ui.settings.noKeyring", map[string]any{"Server": strings.ToUpper(m.Endpoint.Proto),

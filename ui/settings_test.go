@@ -184,8 +184,7 @@ func TestSettingsAccountTestAndSave(t *testing.T) {
 		acct.From() != "Lola Peña <tienda@example.com>" {
 		t.Errorf("saved: %+v", acct)
 	}
-	mustText(t, "message", f.message.Text, "Cuenta guardada. Las respuestas ya salen con ella; la bandeja se sincroniza "+
-		"con ella desde la próxima vez que abra Mostrador.\n"+
+	mustText(t, "message", f.message.Text, "Cuenta guardada: la bandeja y las respuestas ya la usan.\n"+
 		"No hay llavero del sistema donde guardar la contraseña IMAP (dbus-launch not found): sirve hasta que cierre "+
 		"Mostrador. Para las próximas veces, póngala en la variable de entorno MOSTRADOR_IMAP_PASSWORD.\n"+
 		"No hay llavero del sistema donde guardar la contraseña SMTP (dbus-launch not found): sirve hasta que cierre "+
@@ -247,8 +246,7 @@ func TestSettingsAccountKeyring(t *testing.T) {
 	}
 	f.smtp.password.SetText(inboxtest.Password)
 	press(t, f, f.save)
-	mustText(t, "message", f.message.Text, "Account saved. Replies go out with it now; the inbox syncs with it "+
-		"from the next time you open Mostrador.")
+	mustText(t, "message", f.message.Text, "Account saved: the inbox and the replies use it now.")
 	got := kr.entries()
 	if len(got) != 2 {
 		t.Fatalf("keyring: %v", got)
