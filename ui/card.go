@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"sort"
@@ -311,7 +312,40 @@ func jobLine(w *Window, j reminders.Job) fyne.CanvasObject {
 		why.SizeName = theme.SizeNameCaptionText
 		box.Add(why)
 	}
+	if j.State == "planned" {
+		// The owner decides for this one: now, or not at all.
+		act := func(do func(context.Context, *sql.DB, int64, time.Time) error) func() {
+			return func() {
+				if err := do(context.Background(), w.db, j.ID, w.now()); err != nil {
+					w.status.SetText(w.tf("ui.error", map[string]any{"Err": err.Error()}))
+				}
+				if w.reminders != nil {
+					w.reminders.Wake()
+				}
+				w.changed()
+				w.reloadCard()
+			}
+		}
+		now := widget.NewButtonWithIcon(w.t("auto.sendNow"), theme.MailSendIcon(), act(reminders.SendNow))
+		cancel := widget.NewButtonWithIcon(w.t("auto.cancelEmail"), theme.CancelIcon(), act(reminders.Cancel))
+		now.Importance, cancel.Importance = widget.LowImportance, widget.LowImportance
+		box.Add(container.NewHBox(now, cancel))
+	}
 	return container.NewBorder(nil, nil, widget.NewIcon(theme.MailSendIcon()), nil, box)
+}
+
+// reloadCard draws the open card again, wherever it is shown.
+func (w *Window) reloadCard() {
+	switch w.room {
+	case "ui.nav.customers":
+		if w.customers.current != 0 {
+			w.customers.show(w.customers.current)
+		}
+	case "ui.nav.inbox":
+		if t := w.inbox.thread.thread; t != nil {
+			w.inbox.showCard(*t)
+		}
+	}
 }
 
 // replyLine is what the customer answered to an automated email: a score,

@@ -71,3 +71,53 @@ func TestCardAutomationSwitchAndNotes(t *testing.T) {
 		t.Error("the planned email left the timeline")
 	}
 }
+
+// A planned automated email on the card can be sent now or cancelled
+// from there.
+func TestCardSendsNowOrCancelsAPlannedEmail(t *testing.T) {
+	db := newShopDB(t)
+	now := time.Now().UTC().Truncate(time.Minute)
+	placed := now.Add(-10 * time.Minute)
+	csv := "Order,Date,Name,Email,Currency,Item,Qty,Price,Total,Status\n" +
+		"2001," + placed.Format("2006-01-02 15:04") + ",Ana Pérez,ana@example.com,EUR,Vela de soja,1,12.00,12.00,Paid\n" +
+		"2002," + placed.Format("2006-01-02 15:04") + ",Luis Gómez,luis@example.com,EUR,Jabón,1,5.00,5.00,Paid\n"
+	if _, err := orders.ImportBytes(context.Background(), db, "nuevos.csv", []byte(csv), orders.Options{Location: time.UTC,
+		WithinOrders: func(ctx context.Context, tx *sql.Tx, changes []orders.Change) error {
+			_, err := (&reminders.Planner{DB: db}).OrdersIn(ctx, tx, changes)
+			return err
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	w, win := openWindow(t, db, "es")
+	w.now = func() time.Time { return now }
+	state := func(email string) (string, time.Time) {
+		t.Helper()
+		jobs, err := reminders.List(context.Background(), db, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range jobs {
+			if j.Customer == email {
+				return j.State, j.Due
+			}
+		}
+		t.Fatalf("no job for %s", email)
+		return "", time.Time{}
+	}
+	selectCustomer(t, w, "Ana Pérez")
+	tapButton(t, win, "Cancelar este correo")
+	if st, _ := state("ana@example.com"); st != "cancelled" {
+		t.Fatalf("Ana's thank-you is %s after Cancel", st)
+	}
+	if st, _ := state("luis@example.com"); st != "planned" {
+		t.Fatalf("Luis's thank-you is %s: the cancel reached the wrong customer", st)
+	}
+	mustShow(t, win, "Correo automático «agradecimiento»: cancelado · "+formatDateTime(placed.Add(time.Hour), "es"))
+	mustNotShow(t, win, "Cancelar este correo")
+
+	selectCustomer(t, w, "Luis Gómez")
+	tapButton(t, win, "Enviar ahora")
+	if st, due := state("luis@example.com"); st != "planned" || due.After(now) {
+		t.Fatalf("Luis's thank-you after Send now: %s due %v, want due by %v", st, due, now)
+	}
+}
