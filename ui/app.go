@@ -5,6 +5,8 @@ package ui
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"net/url"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,7 @@ import (
 
 	"mostrador/assets"
 	"mostrador/inbox"
+	"mostrador/internal/shop"
 	"mostrador/reminders"
 )
 
@@ -148,6 +151,30 @@ func (w *Window) restartMail() {
 	}()
 }
 
+// openFile opens a file with the system's viewer (a PDF reader, the
+// image viewer).
+func (w *Window) openFile(path string) {
+	if w.onOpenFile != nil {
+		w.onOpenFile(path)
+		return
+	}
+	if err := fyne.CurrentApp().OpenURL(&url.URL{Scheme: "file", Path: path}); err != nil {
+		w.status.SetText(w.tf("ui.error", map[string]any{"Err": err.Error()}))
+	}
+}
+
+// problem says in plain words what kept a mail server from answering.
+func (w *Window) problem(ep inbox.Endpoint, err error) string {
+	if errors.Is(err, inbox.ErrNoPassword) {
+		return w.tf("ui.mail.noPassword", map[string]any{"Var": inbox.EnvVar(ep)})
+	}
+	var ce *inbox.ConnError
+	if errors.As(err, &ce) {
+		return shop.ConnWords(w.opts.Lang, ep, ce)
+	}
+	return err.Error()
+}
+
 // handedOver: a reply sent from the window is done with the server and
 // the database (see sending).
 func (w *Window) handedOver() { w.sending.Add(-1) }
@@ -202,6 +229,7 @@ type Window struct {
 	notifiedUpTo time.Time
 	tray         *fyne.Menu               // the system tray's menu; nil where there is none
 	onNotify     func(*fyne.Notification) // tests: hear the notifications instead of the desktop
+	onOpenFile   func(path string)        // tests: hear the files opened instead of the desktop
 }
 
 // New builds the window's content; the caller shows it (tests use a test

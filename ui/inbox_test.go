@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -404,4 +407,33 @@ func TestNewAccountTakesOverTheMailbox(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// A customer's attachment opens with the system's viewer: fetched from the
+// server when clicked, decoded, saved under its own name.
+func TestAttachmentOpensWithTheSystemViewer(t *testing.T) {
+	s := newMailShop(t)
+	raw, err := os.ReadFile("../inbox/testdata/mail/invoice-rfc2231.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.imap.User.Append("INBOX", bytes.NewReader(raw), &imap.AppendOptions{Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	s.sync(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	w, win := openWindow(t, s.db, "es")
+	w.inbox.filter.SetSelected("Todas")
+	opened := make(chan string, 1)
+	w.onOpenFile = func(path string) { opened <- path }
+	tapButton(t, win, "factura nº 12.pdf")
+	select {
+	case path := <-opened:
+		data, err := os.ReadFile(path)
+		if filepath.Base(path) != "factura nº 12.pdf" || err != nil || !bytes.HasPrefix(data, []byte("%PDF")) {
+			t.Fatalf("opened %s (%v)", path, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("nothing opened; the status says %q", w.status.Text)
+	}
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mostrador/inbox"
+	"mostrador/internal/shop"
 )
 
 // maxThreadMessages caps the messages drawn in one thread, the latest
@@ -124,9 +127,11 @@ func (p *threadPane) messageBlock(m *inbox.Message) fyne.CanvasObject {
 		if a.Inline {
 			continue // an image of the HTML body, not a file the customer sent
 		}
-		att := widget.NewLabel(a.Name)
-		att.Truncation = fyne.TextTruncateEllipsis
-		parts = append(parts, container.NewBorder(nil, nil, widget.NewIcon(theme.MailAttachmentIcon()), nil, att))
+		att := widget.NewButtonWithIcon(a.Name, theme.MailAttachmentIcon(), nil)
+		att.Alignment = widget.ButtonAlignLeading
+		att.Importance = widget.LowImportance
+		att.OnTapped = p.opener(m.ID, a, att)
+		parts = append(parts, att)
 	}
 	card := widget.NewCard("", "", container.NewVBox(parts...))
 	if m.Outgoing {
@@ -139,4 +144,37 @@ func (p *threadPane) messageBlock(m *inbox.Message) fyne.CanvasObject {
 // spacer is empty room of a width.
 func spacer(width float32) fyne.CanvasObject {
 	return container.New(fixedWidth{width})
+}
+
+// opener opens an attachment with the system's viewer: fetched from the
+// server (a sync stores only the text) off the window's goroutine, saved in
+// the user's cache, then handed to the desktop.
+func (p *threadPane) opener(message int64, a inbox.Attachment, btn *widget.Button) func() {
+	w := p.w
+	return func() {
+		acct, err := inbox.LoadAccount(context.Background(), w.db)
+		if err != nil {
+			w.status.SetText(w.tf("ui.thread.attachmentFailed", map[string]any{"Name": a.Name, "Err": err.Error()}))
+			return
+		}
+		dir := filepath.Join(os.TempDir(), "mostrador-attachments")
+		if cache, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(cache, "mostrador", "attachments")
+		}
+		btn.Disable()
+		w.status.SetText(w.tf("ui.thread.opening", map[string]any{"Name": a.Name}))
+		go func() {
+			path, err := shop.SaveAttachment(context.Background(), w.db, acct, w.secrets, message, a.Part, dir)
+			fyne.Do(func() {
+				btn.Enable()
+				if err != nil {
+					w.status.SetText(w.tf("ui.thread.attachmentFailed", map[string]any{"Name": a.Name,
+						"Err": w.problem(acct.IMAP, err)}))
+					return
+				}
+				w.status.SetText("")
+				w.openFile(path)
+			})
+		}()
+	}
 }
