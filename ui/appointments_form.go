@@ -29,21 +29,19 @@ var apptLengths = []time.Duration{15 * time.Minute, 30 * time.Minute, 45 * time.
 
 // apptForm is an open dialog of the room.
 type apptForm struct {
-	v       *appointmentsView
-	dlg     dialog.Dialog
-	row     orders.AppointmentRow // Move and Cancel: the appointment
-	email   *widget.Entry         // New only
-	name    *widget.Entry
-	phone   *widget.Entry
-	service *widget.Entry
-	staff   *widget.Entry
-	length  *widget.Select
-	day     *widget.DateEntry // New and Move
-	dayText *widget.Label     // the chosen day in words, so that 03/04 is not misread
-	clock   *widget.SelectEntry
-	problem *widget.Label
-	ok      *widget.Button
-	close   *widget.Button
+	v               *appointmentsView
+	dlg             dialog.Dialog
+	row             orders.AppointmentRow // Move and Cancel: the appointment
+	email           *widget.Entry         // New only
+	name            *widget.Entry
+	phone           *widget.Entry
+	service         *widget.Entry
+	staff           *widget.Entry
+	length          *widget.Select
+	*dateTimePicker // New and Move
+	problem         *widget.Label
+	ok              *widget.Button
+	close           *widget.Button
 }
 
 // show opens the form's dialog: its fields, the problem line, and the
@@ -76,63 +74,14 @@ func (f *apptForm) fail(text string) {
 	f.problem.Show()
 }
 
-// dayAndTime is the date-time picker: the date entry (typed, or picked on
-// its calendar) with the day in words below it, and the time.
+// dayAndTime is the form's date-time picker, at a start.
 func (f *apptForm) dayAndTime(at time.Time) []*widget.FormItem {
-	w := f.v.w
-	f.dayText = widget.NewLabel("")
-	f.day = widget.NewDateEntry()
-	f.day.OnChanged = func(d *time.Time) { f.sayDay(d) }
-	local := at.In(w.opts.Location)
-	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, w.opts.Location)
-	f.day.SetDate(&day)
-	f.sayDay(&day)
-	var times []string
-	for m := 7 * 60; m <= 21*60; m += 30 {
-		times = append(times, time.Date(2000, 1, 1, m/60, m%60, 0, 0, time.UTC).Format("15:04"))
-	}
-	f.clock = widget.NewSelectEntry(times)
-	f.clock.SetPlaceHolder("10:30")
-	f.clock.SetText(local.Format("15:04"))
-	return []*widget.FormItem{
-		widget.NewFormItem(w.t("ui.appts.date"), container.NewVBox(f.day, f.dayText)),
-		widget.NewFormItem(w.t("ui.appts.time"), f.clock),
-	}
+	f.dateTimePicker = newDateTimePicker(f.v.w, at)
+	return f.items()
 }
 
-func (f *apptForm) sayDay(d *time.Time) {
-	if d == nil {
-		f.dayText.SetText("")
-		return
-	}
-	thisYear := f.v.w.now().In(f.v.w.opts.Location).Year()
-	f.dayText.SetText(longDay(*d, f.v.w.opts.Lang, d.Year() != thisYear))
-}
-
-// start reads the picker: the day and the time on the shop's clock. It
-// says what is wrong in the owner's words when they do not make a time.
-func (f *apptForm) start() (time.Time, string) {
-	w := f.v.w
-	text := strings.TrimSpace(f.day.Text)
-	if text == "" || f.day.Date == nil {
-		return time.Time{}, w.t("ui.appts.err.noDate")
-	}
-	// A date typed wrong leaves the entry's Date at the last good one.
-	if f.day.Validator != nil && f.day.Validator(f.day.Text) != nil {
-		return time.Time{}, w.tf("ui.appts.err.badDate", map[string]any{"Date": text})
-	}
-	hour, minute, ok := parseClock(f.clock.Text)
-	if !ok {
-		return time.Time{}, w.tf("ui.appts.err.badTime", map[string]any{"Time": strings.TrimSpace(f.clock.Text)})
-	}
-	y, m, d := f.day.Date.Date()
-	t := time.Date(y, m, d, hour, minute, 0, 0, w.opts.Location)
-	if t.Hour() != hour || t.Minute() != minute {
-		// The hour the clocks skip in spring: 02:30 becomes 03:30.
-		return time.Time{}, w.tf("ui.appts.err.noSuchTime", map[string]any{"Time": strings.TrimSpace(f.clock.Text)})
-	}
-	return t, ""
-}
+// start reads the picker: the day and the time on the shop's clock.
+func (f *apptForm) start() (time.Time, string) { return f.value() }
 
 // openNew opens the form of a new appointment, on the day shown (today
 // when that day is gone) at the next full hour.

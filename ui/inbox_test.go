@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -222,6 +223,71 @@ func TestReplySendLater(t *testing.T) {
 	if n := len(s.smtp.Messages()); n != 0 {
 		t.Fatalf("%d emails went now", n)
 	}
+}
+
+// "Send later" at a day and time the owner picks: a moment gone is
+// refused in words; one to come queues the reply for it.
+func TestReplySendAtAPickedMoment(t *testing.T) {
+	s := newMailShop(t)
+	s.write(t, "Ana Pérez <ana.perez@example.com>", "ana1@example.com", "Pedido", "¿Cuándo llega?",
+		inboxNow.Add(-time.Hour))
+	s.sync(t)
+	w, win := openWindow(t, s.db, "es")
+	madrid, _ := time.LoadLocation("Europe/Madrid")
+	w.opts.Location = madrid
+	friday := time.Date(2026, 11, 27, 18, 30, 0, 0, madrid)
+	w.now = func() time.Time { return friday }
+	reply := w.inbox.thread.reply
+	reply.entry.SetText("Te lo confirmo el miércoles.")
+	reply.later.SetSelected("Elegir día y hora…")
+	mustShow(t, win, "¿Cuándo sale la respuesta?", "sábado 28 de noviembre")
+	picker := findPicker(t, win)
+	picker.clock.SetText("17:00")
+	yesterday := time.Date(2026, 11, 26, 0, 0, 0, 0, madrid)
+	picker.day.SetDate(&yesterday)
+	tapButton(t, win, "Programar")
+	mustShow(t, win, "Esa hora ya pasó: elija una que esté por llegar.")
+	wednesday := time.Date(2026, 12, 2, 0, 0, 0, 0, madrid)
+	picker.day.SetDate(&wednesday)
+	picker.clock.SetText("9.15")
+	tapButton(t, win, "Programar")
+	mustShow(t, win, "Respuesta a Ana Pérez programada para el 02/12/2026 09:15.")
+	out, err := inbox.Outbox(context.Background(), s.db)
+	if err != nil || len(out) != 1 || !out[0].SendAt.Equal(time.Date(2026, 12, 2, 9, 15, 0, 0, madrid)) {
+		t.Fatalf("outbox %+v (%v)", out, err)
+	}
+}
+
+// findPicker is the date-time picker of the dialog on top.
+func findPicker(t *testing.T, win fyne.Window) *dateTimePicker {
+	t.Helper()
+	var found *dateTimePicker
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.DateEntry:
+			if found == nil {
+				found = &dateTimePicker{day: x}
+			}
+		case *widget.SelectEntry:
+			if found != nil && found.clock == nil {
+				found.clock = x
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(win.Canvas().Overlays().Top())
+	if found == nil || found.clock == nil {
+		t.Fatal("no date-time picker on top")
+	}
+	return found
 }
 
 func TestNextWeekday9(t *testing.T) {

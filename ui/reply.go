@@ -63,17 +63,23 @@ func newReplyBox(w *Window, sent func()) *replyBox {
 		func(now time.Time) time.Time { return nineOn(now, b.w.opts.Location, 1) },
 		func(now time.Time) time.Time { return nextWeekday9(now, b.w.opts.Location, time.Monday) },
 	}
-	b.later = widget.NewSelect([]string{w.t("ui.reply.inAnHour"), w.t("ui.reply.tomorrow"), w.t("ui.reply.monday")},
+	b.later = widget.NewSelect([]string{w.t("ui.reply.inAnHour"), w.t("ui.reply.tomorrow"), w.t("ui.reply.monday"),
+		w.t("ui.reply.pick")},
 		func(choice string) {
 			if choice == "" {
 				return
 			}
+			defer b.later.ClearSelected()
 			for i, o := range b.later.Options {
-				if o == choice {
+				switch {
+				case o != choice:
+				case i < len(b.laterAt):
 					b.sendAt(b.laterAt[i](b.w.now()))
+				default: // a day and time of the owner's choosing
+					b.w.pickMoment(b.w.t("ui.reply.pickTitle"), b.w.t("ui.reply.schedule"),
+						nineOn(b.w.now(), b.w.opts.Location, 1), b.sendAt)
 				}
 			}
-			b.later.ClearSelected()
 		})
 	b.later.PlaceHolder = w.t("ui.reply.later")
 	b.result = widget.NewLabel("")
