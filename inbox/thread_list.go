@@ -72,3 +72,50 @@ func Draft(ctx context.Context, db *sql.DB, thread int64) (string, error) {
 	}
 	return text, err
 }
+
+// Contact is what the mailbox knows of one correspondent: when the last
+// conversation with them moved, and since when they wait for an answer.
+type Contact struct {
+	LastAt       time.Time
+	WaitingSince *time.Time
+}
+
+// Contacts looks up the correspondents with these (normalized) addresses,
+// a few hundred at a time; an address never written with is left out.
+func Contacts(ctx context.Context, db *sql.DB, addrs []string) (map[string]Contact, error) {
+	out := map[string]Contact{}
+	const batch = 500
+	for start := 0; start < len(addrs); start += batch {
+		part := addrs[start:min(start+batch, len(addrs))]
+		args := make([]any, len(part))
+		for i, a := range part {
+			args[i] = a
+		}
+		rows, err := db.QueryContext(ctx, `SELECT customer, max(last_at), min(waiting_since) FROM thread
+			WHERE customer IN (?`+strings.Repeat(", ?", len(part)-1)+`) GROUP BY customer`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var addr, last string
+			var waiting sql.NullString
+			if err := rows.Scan(&addr, &last, &waiting); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			c := Contact{}
+			c.LastAt, _ = time.Parse(time.RFC3339, last)
+			if waiting.Valid {
+				if w, err := time.Parse(time.RFC3339, waiting.String); err == nil {
+					c.WaitingSince = &w
+				}
+			}
+			out[addr] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

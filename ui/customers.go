@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mostrador/assets"
+	"mostrador/internal/shop"
 	"mostrador/orders"
 )
 
@@ -22,7 +24,9 @@ type customersView struct {
 	w         *Window
 	search    *widget.Entry
 	list      *widget.List
-	rows      []orders.CustomerRow
+	sortBy    *widget.Select
+	sorts     []string // shop.Sort* in the drop-down's order
+	rows      []shop.CustomerLine
 	noMatches *widget.Label
 	card      *fyne.Container
 	split     *container.Split
@@ -84,7 +88,16 @@ func newCustomersView(w *Window) *customersView {
 	v.noMatches.Wrapping = fyne.TextWrapWord
 	v.noMatches.Hide()
 	v.card = container.NewVBox()
-	left := container.NewBorder(v.search, nil, nil, nil,
+	v.sorts = []string{shop.SortRecent, shop.SortWaiting, shop.SortContact, shop.SortName, shop.SortOrders}
+	labels := make([]string, len(v.sorts))
+	for i, s := range v.sorts {
+		labels[i] = w.t("ui.customers.sort." + s)
+	}
+	v.sortBy = widget.NewSelect(labels, nil)
+	v.sortBy.Selected = labels[0]
+	v.sortBy.OnChanged = func(string) { v.reload() }
+	top := container.NewVBox(v.search, container.NewBorder(nil, nil, widget.NewLabel(w.t("ui.customers.sortBy")), nil, v.sortBy))
+	left := container.NewBorder(top, nil, nil, nil,
 		container.NewStack(v.list, container.NewVBox(v.noMatches)))
 	v.split = container.NewHSplit(left, container.NewVScroll(container.NewPadded(v.card)))
 	v.split.Offset = 0.34
@@ -115,30 +128,61 @@ func (v *customersView) newWelcome() fyne.CanvasObject {
 	return container.New(columnLayout{width: 560}, icon, title, body, container.NewCenter(btn), types)
 }
 
-// newCustomerRow is one line of the list: the name, and below it the email
-// (or that there is none) and how many orders.
+// newCustomerRow is one line of the list: the name, and how long they
+// have waited for an answer (or when they were last in touch); below, the
+// email (or that there is none) and how many orders.
 func newCustomerRow() fyne.CanvasObject {
 	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name.Truncation = fyne.TextTruncateEllipsis
+	when := widget.NewLabel("")
+	when.Alignment = fyne.TextAlignTrailing
+	when.SizeName = theme.SizeNameCaptionText
 	sub := widget.NewLabel("")
 	sub.Truncation = fyne.TextTruncateEllipsis
 	row := tightBox()
-	row.Add(name)
+	row.Add(container.NewBorder(nil, nil, nil, when, name))
 	row.Add(sub)
 	return row
 }
 
-func (v *customersView) fillRow(o fyne.CanvasObject, r orders.CustomerRow) {
+func (v *customersView) fillRow(o fyne.CanvasObject, r shop.CustomerLine) {
 	box := o.(*fyne.Container)
-	box.Objects[0].(*widget.Label).SetText(displayName(r.Customer, v.w))
+	top := box.Objects[0].(*fyne.Container)
+	top.Objects[0].(*widget.Label).SetText(displayName(r.Customer, v.w))
+	when := top.Objects[1].(*widget.Label)
+	now := v.w.now()
+	switch {
+	case r.WaitingSince != nil:
+		d := now.Sub(*r.WaitingSince)
+		when.Text, when.Importance = v.w.tf("ui.customers.waiting", map[string]any{"Wait": assets.Duration(v.w.opts.Lang, d)}),
+			widget.WarningImportance
+		if d >= 24*time.Hour {
+			when.Importance = widget.DangerImportance
+		}
+	case r.LastContact != nil:
+		when.Text, when.Importance = shortWhen(*r.LastContact, now, v.w.opts.Location, v.w.opts.Lang), widget.LowImportance
+	default:
+		when.Text = ""
+	}
+	when.Refresh()
 	sub := box.Objects[1].(*widget.Label)
-	sub.SetText(v.subtitle(r))
+	sub.SetText(v.subtitle(r.CustomerRow))
 	if r.Emailable {
 		sub.Importance = widget.MediumImportance
 	} else {
 		sub.Importance = widget.WarningImportance
 	}
 	sub.Refresh()
+}
+
+// sortName is the list's order as the drop-down says it.
+func (v *customersView) sortName() string {
+	for i, o := range v.sortBy.Options {
+		if o == v.sortBy.Selected {
+			return v.sorts[i]
+		}
+	}
+	return shop.SortRecent
 }
 
 func displayName(c orders.Customer, w *Window) string {
@@ -162,7 +206,7 @@ func (v *customersView) subtitle(r orders.CustomerRow) string {
 // reload reads the list again (after an import or a search) and keeps the
 // shown customer selected when it is still in the list.
 func (v *customersView) reload() {
-	rows, err := orders.ListCustomers(context.Background(), v.w.db, v.search.Text, listLimit)
+	rows, err := shop.Customers(context.Background(), v.w.db, v.search.Text, listLimit, v.sortName())
 	if err != nil {
 		v.w.status.SetText(v.w.tf("ui.error", map[string]any{"Err": err.Error()}))
 		return
@@ -199,7 +243,7 @@ func (v *customersView) reload() {
 		v.clearCard()
 		return
 	}
-	sel := keptRow(rows, func(r orders.CustomerRow) int64 { return r.ID }, v.current)
+	sel := keptRow(rows, func(r shop.CustomerLine) int64 { return r.ID }, v.current)
 	v.list.Select(sel)
 	if v.list.Size().Height == 0 {
 		// Not laid out yet: Select scrolled as if the list were zero high,

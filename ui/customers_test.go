@@ -237,3 +237,44 @@ func TestCardOfAVeryLoyalCustomerStaysLight(t *testing.T) {
 	}
 	mustNotShow(t, win, "Ver 15 más (quedan 20)", "Ver 5 más (quedan 5)")
 }
+
+// The list can be sorted: by who waits longest for an answer (with the
+// wait on the row), by the last contact, by name, by number of orders.
+func TestCustomersSortAndWaiting(t *testing.T) {
+	s := newMailShop(t)
+	importFixtures(t, s.db, "shopify_orders.csv")
+	now := time.Now().Truncate(time.Minute)
+	s.write(t, "Emily Carter <emily.carter@example.com>", "e1@example.com", "Pregunta", "¿Hay talla M?", now.Add(-3*time.Hour))
+	s.write(t, "José Núñez <jose.nunez@example.es>", "j1@example.com", "Pedido", "¿Y mi pedido?", now.Add(-26*time.Hour))
+	s.sync(t)
+	w, win := openWindow(t, s.db, "es")
+	w.now = func() time.Time { return now }
+	w.openRoom("ui.nav.customers")
+	names := func() []string {
+		var out []string
+		for _, r := range w.customers.rows {
+			out = append(out, r.Name)
+		}
+		return out
+	}
+	w.customers.sortBy.SetSelected("Esperan respuesta")
+	if got := names(); len(got) < 3 || got[0] != "José Núñez" || got[1] != "Emily Carter" {
+		t.Fatalf("waiting first: %q", got)
+	}
+	mustShow(t, win, "espera 26 h", "espera 3 h")
+	w.customers.sortBy.SetSelected("Nombre")
+	got := names()
+	if !slices.IsSortedFunc(got, func(a, b string) int { return strings.Compare(orders.Fold(a), orders.Fold(b)) }) ||
+		len(got) != 5 {
+		t.Fatalf("by name, accents folded: %q", got)
+	}
+	w.customers.sortBy.SetSelected("Más pedidos")
+	if got := names(); got[0] != "Ana Pérez" {
+		t.Fatalf("most orders first: %q (Ana has two)", got)
+	}
+	w.customers.sortBy.SetSelected("Último contacto")
+	if got := names(); got[0] != "Emily Carter" {
+		t.Fatalf("latest contact first: %q (Emily wrote 3 hours ago)", got)
+	}
+	mustBeTranslated(t, win)
+}

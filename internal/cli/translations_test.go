@@ -28,6 +28,8 @@ var dynamicKeys = map[string][]string{
 	// "cli.customerReply." and "card.reply." + reminders.Reply.Kind (reminders/replies.go)
 	"cli.customerReply.": {"optout", "confirm", "cancel", "rating"},
 	"card.reply.":        {"optout", "confirm", "cancel", "rating"},
+	// "ui.customers.sort." + shop.Sort* (ui/customers.go)
+	"ui.customers.sort.": {"recent", "waiting", "contact", "name", "orders"},
 	// "ui.import.kind." + Change.Kind (ui/importer.go, orderSample)
 	"ui.import.kind.": {"new", "shipped", "delivered", "cancelled", "refunded", "tracking", "updated"},
 	// "ui.thread.kind." + inbox.Message.Kind when not "" (ui/thread.go)
