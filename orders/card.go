@@ -23,6 +23,9 @@ type Customer struct {
 	Phone     string `json:"phone,omitempty"`
 	Emailable bool   `json:"emailable"`       // false: no address known, cannot be contacted by email
 	Notes     string `json:"notes,omitempty"` // the owner's, on the card
+	// Tags are the owner's words for the customer ("vip"), in their order:
+	// filled on the card (CardByID, CardByEmail), not in lists.
+	Tags []string `json:"tags,omitempty"`
 }
 
 // Money is an amount in minor units of a currency.
@@ -98,6 +101,9 @@ func CardByID(ctx context.Context, db *sql.DB, id int64) (*Card, error) {
 		return nil, err
 	}
 	c.Customer.Email, c.Customer.Emailable = email.String, email.Valid
+	if c.Customer.Tags, err = tagsOf(ctx, db, id); err != nil {
+		return nil, err
+	}
 	c.Orders, err = customerOrders(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -267,7 +273,8 @@ type CustomerRow struct {
 }
 
 // ListCustomers returns customers whose name, email or phone contains query
-// (all when empty), most recent buyers first.
+// (all when empty), most recent buyers first. A query that starts with "#"
+// also finds the customers tagged with the rest ("#vip": tagged "VIP").
 func ListCustomers(ctx context.Context, db *sql.DB, query string, limit int) ([]CustomerRow, error) {
 	if limit <= 0 {
 		limit = 500
@@ -288,12 +295,17 @@ func searchCustomers(ctx context.Context, db *sql.DB, query string, limit int) (
 	if k := phoneKey(query); len(k) >= 6 && !strings.ContainsFunc(query, unicode.IsLetter) {
 		phone = "%" + k + "%"
 	}
+	tag := ""
+	if t := strings.TrimSpace(query); strings.HasPrefix(t, "#") {
+		tag = tagKey(strings.Join(strings.Fields(strings.TrimLeft(t, "#")), " "))
+	}
 	rows, err := db.QueryContext(ctx, `SELECT c.id, c.email, c.name, c.phone, count(o.id), max(o.placed_at)
 		FROM customer c LEFT JOIN orders o ON o.customer_id = c.id
 		WHERE ? = '%%' OR c.name_key LIKE ? OR coalesce(c.email, '') LIKE ? OR c.phone LIKE ?
 		   OR (? <> '' AND c.phone_key LIKE ?)
+		   OR (? <> '' AND c.id IN (SELECT customer_id FROM customer_tag WHERE tag_key = ?))
 		GROUP BY c.id ORDER BY max(o.placed_at) IS NULL, max(o.placed_at) DESC, c.name LIMIT ?`,
-		q, q, q, q, phone, phone, limit)
+		q, q, q, q, phone, phone, tag, tag, limit)
 	return scanCustomerRows(rows, err)
 }
 

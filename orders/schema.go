@@ -140,4 +140,17 @@ var Migrations = database.Migrations{Package: "orders", Steps: []string{
 		WHEN payment_status IN ('paid', 'partially_refunded') THEN 'paid'
 		WHEN payment_status IN ('pending', 'failed', 'voided') THEN payment_status
 		ELSE 'open' END), placed_at);`,
+
+	// 5: the owner's tags on a customer ("vip", "mayorista"), as typed, in
+	// the owner's order; tag_key is the tag lower-cased, so that "VIP" and
+	// "vip" are one tag (SQLite's NOCASE folds ASCII only). customer_tag_key
+	// finds the customers with a tag (a "#vip" search).
+	`CREATE TABLE customer_tag (
+		customer_id INTEGER NOT NULL REFERENCES customer(id),
+		tag_key     TEXT NOT NULL,
+		tag         TEXT NOT NULL,
+		position    INTEGER NOT NULL,
+		PRIMARY KEY(customer_id, tag_key)
+	) WITHOUT ROWID;
+	CREATE INDEX customer_tag_key ON customer_tag(tag_key);`,
 }}

@@ -11,11 +11,13 @@ import (
 // cardJSON is the documented shape of "customer EMAIL --json".
 type cardJSON struct {
 	Customer struct {
-		ID        int64  `json:"id"`
-		Email     string `json:"email"`
-		Name      string `json:"name"`
-		Phone     string `json:"phone"`
-		Emailable bool   `json:"emailable"`
+		ID        int64    `json:"id"`
+		Email     string   `json:"email"`
+		Name      string   `json:"name"`
+		Phone     string   `json:"phone"`
+		Emailable bool     `json:"emailable"`
+		Notes     string   `json:"notes"`
+		Tags      []string `json:"tags"`
 	} `json:"customer"`
 	Orders []struct {
 		ID                int64      `json:"id"`
