@@ -89,7 +89,7 @@ func writeTags(ctx context.Context, tx *sql.Tx, customerID int64, tags []string)
 }
 
 // tagsOf lists a customer's tags in the owner's order; nil: none.
-func tagsOf(ctx context.Context, q querier, customerID int64) ([]string, error) {
+func tagsOf(ctx context.Context, q Querier, customerID int64) ([]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT tag FROM customer_tag WHERE customer_id = ? ORDER BY position, tag_key`,
 		customerID)
 	if err != nil {
@@ -107,8 +107,9 @@ func tagsOf(ctx context.Context, q querier, customerID int64) ([]string, error) 
 	return out, rows.Err()
 }
 
-// querier is the database or a transaction, for reads both make.
-type querier interface {
+// Querier is the database or a transaction: what the reads take that run
+// on either.
+type Querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
