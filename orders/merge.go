@@ -555,6 +555,13 @@ func keptCustomer(ctx context.Context, q Querier, id int64) (int64, error) {
 	return 0, fmt.Errorf("customer %d: merged in a loop", id)
 }
 
+// KeptCustomer is the customer whose card id is: id itself, or the one it
+// was merged into. Other packages holding customer ids (the automated
+// emails' jobs) ask it before acting on one.
+func KeptCustomer(ctx context.Context, q Querier, id int64) (int64, error) {
+	return keptCustomer(ctx, q, id)
+}
+
 // CustomerByEmail is the id of the customer with this address (normalized
 // here), following merges: the address of a customer merged into another
 // finds the one it was merged into. ErrNoCustomer: nobody has it.
