@@ -374,7 +374,7 @@ func UnmergeCustomers(ctx context.Context, db *sql.DB, mergeID int64, now time.T
 	return nil
 }
 
-// merge is a merge as stored, with what it filled.
+// storedMerge is a merge as stored, with what it filled.
 type storedMerge struct {
 	Merge
 	filled map[string]string // field -> the value written
