@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
-	"mostrador/internal/address"
 )
 
 // ErrNoCustomer is returned when no customer has the given email or id.
@@ -23,6 +21,9 @@ type Customer struct {
 	Phone     string `json:"phone,omitempty"`
 	Emailable bool   `json:"emailable"`       // false: no address known, cannot be contacted by email
 	Notes     string `json:"notes,omitempty"` // the owner's, on the card
+	// Tags are the owner's words for the customer ("vip"), in their order:
+	// filled on the card (CardByID, CardByEmail), not in lists.
+	Tags []string `json:"tags,omitempty"`
 }
 
 // Money is an amount in minor units of a currency.
@@ -61,6 +62,10 @@ type Card struct {
 	Totals   Totals   `json:"totals"`
 	// Appointments are the customer's bookings, latest first.
 	Appointments []Appointment `json:"appointments"`
+	// Merged are the customers merged into this one (MergeCustomers), in
+	// the order they were merged: their orders and bookings are above, and
+	// their addresses are this customer's too.
+	Merged []MergedCustomer `json:"merged,omitempty"`
 }
 
 // Totals sum up a customer's orders. Lifetime value counts what was paid and
@@ -72,24 +77,26 @@ type Totals struct {
 	LastOrder     *time.Time `json:"lastOrder,omitempty"`
 }
 
-// CardByEmail loads the card of the customer with this email address.
+// CardByEmail loads the card of the customer with this email address: of
+// the one it was merged into, for the address of a customer merged away.
 func CardByEmail(ctx context.Context, db *sql.DB, email string) (*Card, error) {
-	var id int64
-	err := db.QueryRowContext(ctx, `SELECT id FROM customer WHERE email = ?`, address.Normalize(email)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoCustomer
-	}
+	id, err := CustomerByEmail(ctx, db, email)
 	if err != nil {
 		return nil, err
 	}
 	return CardByID(ctx, db, id)
 }
 
-// CardByID loads a customer's card.
+// CardByID loads a customer's card; a customer merged into another one has
+// that one's card.
 func CardByID(ctx context.Context, db *sql.DB, id int64) (*Card, error) {
 	var c Card
 	var email sql.NullString
-	err := db.QueryRowContext(ctx, `SELECT id, email, name, phone, notes FROM customer WHERE id = ?`, id).
+	id, err := keptCustomer(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	err = db.QueryRowContext(ctx, `SELECT id, email, name, phone, notes FROM customer WHERE id = ?`, id).
 		Scan(&c.Customer.ID, &email, &c.Customer.Name, &c.Customer.Phone, &c.Customer.Notes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoCustomer
@@ -98,12 +105,18 @@ func CardByID(ctx context.Context, db *sql.DB, id int64) (*Card, error) {
 		return nil, err
 	}
 	c.Customer.Email, c.Customer.Emailable = email.String, email.Valid
+	if c.Customer.Tags, err = tagsOf(ctx, db, id); err != nil {
+		return nil, err
+	}
 	c.Orders, err = customerOrders(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}
 	c.Totals = totals(c.Orders)
 	if c.Appointments, err = customerAppointments(ctx, db, id); err != nil {
+		return nil, err
+	}
+	if c.Merged, err = mergedCustomers(ctx, db, id); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -267,7 +280,10 @@ type CustomerRow struct {
 }
 
 // ListCustomers returns customers whose name, email or phone contains query
-// (all when empty), most recent buyers first.
+// (all when empty), most recent buyers first. A query that starts with "#"
+// also finds the customers tagged with the rest ("#vip": tagged "VIP"). A
+// customer merged into another is not listed: the query finds the one it
+// was merged into.
 func ListCustomers(ctx context.Context, db *sql.DB, query string, limit int) ([]CustomerRow, error) {
 	if limit <= 0 {
 		limit = 500
@@ -288,12 +304,28 @@ func searchCustomers(ctx context.Context, db *sql.DB, query string, limit int) (
 	if k := phoneKey(query); len(k) >= 6 && !strings.ContainsFunc(query, unicode.IsLetter) {
 		phone = "%" + k + "%"
 	}
-	rows, err := db.QueryContext(ctx, `SELECT c.id, c.email, c.name, c.phone, count(o.id), max(o.placed_at)
+	tag := ""
+	if t := strings.TrimSpace(query); strings.HasPrefix(t, "#") {
+		tag = tagKey(strings.Join(strings.Fields(strings.TrimLeft(t, "#")), " "))
+	}
+	// A customer merged into another is found as that one (away: who is
+	// merged into whom, following merges of merges), and not listed itself.
+	// CROSS JOIN walks the few merges and reads their customers by id,
+	// rather than reading every customer a second time.
+	rows, err := db.QueryContext(ctx, `WITH RECURSIVE away(other, keep) AS (
+			SELECT other_id, keep_id FROM customer_merge WHERE unmerged_at IS NULL
+			UNION SELECT a.other, m.keep_id FROM away a JOIN customer_merge m ON m.other_id = a.keep AND m.unmerged_at IS NULL)
+		SELECT c.id, c.email, c.name, c.phone, count(o.id), max(o.placed_at)
 		FROM customer c LEFT JOIN orders o ON o.customer_id = c.id
-		WHERE ? = '%%' OR c.name_key LIKE ? OR coalesce(c.email, '') LIKE ? OR c.phone LIKE ?
-		   OR (? <> '' AND c.phone_key LIKE ?)
-		GROUP BY c.id ORDER BY max(o.placed_at) IS NULL, max(o.placed_at) DESC, c.name LIMIT ?`,
-		q, q, q, q, phone, phone, limit)
+		WHERE (?1 = '%%' OR c.name_key LIKE ?1 OR coalesce(c.email, '') LIKE ?1 OR c.phone LIKE ?1
+		   OR (?2 <> '' AND c.phone_key LIKE ?2)
+		   OR (?3 <> '' AND c.id IN (SELECT customer_id FROM customer_tag WHERE tag_key = ?3))
+		   OR c.id IN (SELECT a.keep FROM away a CROSS JOIN customer x ON x.id = a.other
+				WHERE x.name_key LIKE ?1 OR coalesce(x.email, '') LIKE ?1 OR x.phone LIKE ?1
+				   OR (?2 <> '' AND x.phone_key LIKE ?2)))
+		  AND c.id NOT IN (SELECT other FROM away)
+		GROUP BY c.id ORDER BY max(o.placed_at) IS NULL, max(o.placed_at) DESC, c.name LIMIT ?4`,
+		q, phone, tag, limit)
 	return scanCustomerRows(rows, err)
 }
 
@@ -361,8 +393,11 @@ func recentCustomers(ctx context.Context, db *sql.DB, limit int) ([]CustomerRow,
 		return out, nil
 	}
 	// Then those who never ordered (or only without a date), by name.
+	// Those merged into another customer are that one's (and have no orders).
 	rest, err := customerRows(ctx, db, `NOT EXISTS (SELECT 1 FROM orders d WHERE d.customer_id = c.id
-		AND d.placed_at IS NOT NULL) ORDER BY c.name LIMIT ?`, limit-len(out))
+		AND d.placed_at IS NOT NULL)
+		AND c.id NOT IN (SELECT other_id FROM customer_merge WHERE unmerged_at IS NULL) ORDER BY c.name LIMIT ?`,
+		limit-len(out))
 	if err != nil {
 		return nil, err
 	}

@@ -140,4 +140,55 @@ var Migrations = database.Migrations{Package: "orders", Steps: []string{
 		WHEN payment_status IN ('paid', 'partially_refunded') THEN 'paid'
 		WHEN payment_status IN ('pending', 'failed', 'voided') THEN payment_status
 		ELSE 'open' END), placed_at);`,
+
+	// 5: the owner's tags on a customer ("vip", "mayorista"), as typed, in
+	// the owner's order; tag_key is the tag lower-cased, so that "VIP" and
+	// "vip" are one tag (SQLite's NOCASE folds ASCII only). customer_tag_key
+	// finds the customers with a tag (a "#vip" search).
+	`CREATE TABLE customer_tag (
+		customer_id INTEGER NOT NULL REFERENCES customer(id),
+		tag_key     TEXT NOT NULL,
+		tag         TEXT NOT NULL,
+		position    INTEGER NOT NULL,
+		PRIMARY KEY(customer_id, tag_key)
+	) WITHOUT ROWID;
+	CREATE INDEX customer_tag_key ON customer_tag(tag_key);`,
+
+	// 6: two customers who are one person, merged (MergeCustomers). The
+	// other customer's row stays, hidden, so that its address and its id
+	// keep meaning the kept customer; what the merge moved and filled is
+	// recorded, so that UnmergeCustomers undoes exactly that. filled_* are
+	// the values the merge wrote into the kept customer's empty fields
+	// (NULL: none); other_email is the other's address when merged (it moves
+	// to the kept customer when that one had none).
+	`CREATE TABLE customer_merge (
+		id           INTEGER PRIMARY KEY,
+		keep_id      INTEGER NOT NULL REFERENCES customer(id),
+		other_id     INTEGER NOT NULL REFERENCES customer(id),
+		other_email  TEXT,
+		filled_email TEXT,
+		filled_name  TEXT,
+		filled_phone TEXT,
+		filled_notes TEXT,
+		merged_at    TEXT NOT NULL,
+		unmerged_at  TEXT                -- NULL: still merged
+	);
+	-- A customer is merged away once at a time.
+	CREATE UNIQUE INDEX customer_merge_other ON customer_merge(other_id) WHERE unmerged_at IS NULL;
+	CREATE INDEX customer_merge_keep ON customer_merge(keep_id) WHERE unmerged_at IS NULL;
+
+	-- The orders and appointments a merge moved to the kept customer.
+	CREATE TABLE customer_merge_row (
+		merge_id INTEGER NOT NULL REFERENCES customer_merge(id),
+		kind     TEXT NOT NULL,          -- order appointment
+		row_id   INTEGER NOT NULL,
+		PRIMARY KEY(merge_id, kind, row_id)
+	) WITHOUT ROWID;
+
+	-- The tags a merge gave the kept customer.
+	CREATE TABLE customer_merge_tag (
+		merge_id INTEGER NOT NULL REFERENCES customer_merge(id),
+		tag_key  TEXT NOT NULL,
+		PRIMARY KEY(merge_id, tag_key)
+	) WITHOUT ROWID;`,
 }}

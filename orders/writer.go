@@ -30,6 +30,12 @@ type writer struct {
 	noEmail  map[int64]*cust  // customers without email, by id
 	updated  map[int64]bool   // customers already counted as updated
 	collided map[string]bool  // numbers written whose fingerprint another number holds
+	// The addresses, phones and names of customers merged into others
+	// (MergeCustomers), each leading to the customer it was merged into;
+	// consulted when the live customers have no match.
+	aliasEmail map[string]*cust
+	aliasPhone map[uint64]*cust
+	aliasName  map[uint64]*cust // nil: two customers share the name
 
 	updOrder, insItem, delItems, setHashes, insEvent *sql.Stmt
 	updCust, setEmail                                *sql.Stmt
@@ -148,6 +154,19 @@ func newWriter(ctx context.Context, conn *sql.Conn, tx *sql.Tx, f *format, now t
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	away, err := mergedAway(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	type alias struct {
+		keep               int64
+		email, name, phone string
+	}
+	var aliases []alias
+	keeps := map[int64]*cust{}
+	for _, k := range away {
+		keeps[k] = nil
+	}
 	rows, err = tx.QueryContext(ctx, `SELECT id, coalesce(email, ''), name, phone FROM customer`)
 	if err != nil {
 		return nil, err
@@ -159,12 +178,27 @@ func newWriter(ctx context.Context, conn *sql.Conn, tx *sql.Tx, f *format, now t
 			rows.Close()
 			return nil, err
 		}
+		if k, ok := away[c.id]; ok {
+			aliases = append(aliases, alias{k, c.email, name, phone})
+			continue
+		}
+		if _, ok := keeps[c.id]; ok {
+			keeps[c.id] = c
+		}
 		c.name, c.phone = textSum(name), textSum(phone)
 		w.index(c, name, phone)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if len(aliases) > 0 {
+		w.aliasEmail, w.aliasPhone, w.aliasName = map[string]*cust{}, map[uint64]*cust{}, map[uint64]*cust{}
+	}
+	for _, a := range aliases {
+		if c := keeps[a.keep]; c != nil {
+			w.alias(c, a.email, a.name, a.phone)
+		}
 	}
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM customer`).Scan(&w.nextCust); err != nil {
 		return nil, err
@@ -258,6 +292,26 @@ func (w *writer) index(c *cust, name, phone string) {
 			w.byName[k] = nil // ambiguous: never guess between two people
 		} else if !ok {
 			w.byName[k] = c
+		}
+	}
+}
+
+// alias makes a customer findable by the address, phone and name of a
+// customer merged into it.
+func (w *writer) alias(c *cust, email, name, phone string) {
+	if email != "" {
+		w.aliasEmail[email] = c
+	}
+	if k := textSum(phoneKey(phone)); k != 0 {
+		if _, ok := w.aliasPhone[k]; !ok {
+			w.aliasPhone[k] = c
+		}
+	}
+	if k := textSum(nameKey(name)); k != 0 {
+		if other, ok := w.aliasName[k]; ok && other != c {
+			w.aliasName[k] = nil
+		} else if !ok {
+			w.aliasName[k] = c
 		}
 	}
 }
@@ -448,11 +502,18 @@ func (w *writer) putItems(orderID int64, items []Item, replace bool) error {
 // to a customer without email (imported from a file that has none) and now
 // comes with an address gives that customer the address, rather than
 // splitting the person in two.
+//
+// The address, phone or name of a customer merged into another finds the
+// customer it was merged into, when no live customer has it; the file's name and phone then
+// are the merged-away customer's, and do not overwrite the kept one's.
 func (w *writer) customer(r *record, prev int64) (*cust, error) {
 	var c *cust
 	switch {
 	case r.email != "":
 		c = w.byEmail[r.email]
+		if a := w.aliasEmail[r.email]; c == nil && a != nil {
+			return a, nil
+		}
 		if p := w.noEmail[prev]; c == nil && p != nil {
 			if err := w.custs.flush(); err != nil {
 				return nil, err
@@ -471,10 +532,17 @@ func (w *writer) customer(r *record, prev int64) (*cust, error) {
 	default:
 		if k := textSum(phoneKey(r.phone)); k != 0 {
 			c = w.byPhone[k]
+			if a := w.aliasPhone[k]; c == nil && a != nil {
+				return a, nil
+			}
 		}
 		if c == nil {
 			if k := textSum(nameKey(r.name)); k != 0 {
-				c = w.byName[k]
+				var ok bool
+				c, ok = w.byName[k] // nil when ok: two live customers share the name
+				if a := w.aliasName[k]; !ok && a != nil {
+					return a, nil
+				}
 			}
 		}
 	}
@@ -490,9 +558,11 @@ func (w *writer) customer(r *record, prev int64) (*cust, error) {
 		return c, nil
 	}
 	// A file brings a name or phone only where its cell is not empty: the
-	// other value stays as stored.
-	newName := r.name != "" && textSum(r.name) != c.name
-	newPhone := r.phone != "" && textSum(r.phone) != c.phone
+	// other value stays as stored. Nor does it bring the name or phone of a
+	// customer merged into this one: that is another spelling of the same
+	// person, not news.
+	newName := r.name != "" && textSum(r.name) != c.name && w.aliasName[textSum(nameKey(r.name))] != c
+	newPhone := r.phone != "" && textSum(r.phone) != c.phone && w.aliasPhone[textSum(phoneKey(r.phone))] != c
 	if !newName && !newPhone {
 		return c, nil
 	}

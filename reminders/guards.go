@@ -132,7 +132,13 @@ func (e *env) guard(ctx context.Context, j dueJob) (verdict, *Email, error) {
 		}
 	}
 	if r.waitsForReply {
-		waiting, err := e.waitingForShop(ctx, card.Customer.Email)
+		addrs := []string{card.Customer.Email}
+		for _, mc := range card.Merged {
+			if mc.Email != "" && mc.Email != card.Customer.Email {
+				addrs = append(addrs, mc.Email)
+			}
+		}
+		waiting, err := e.waitingForShop(ctx, addrs)
 		if err != nil || waiting {
 			return verdict{postpone: e.now.Add(waitRecheck), why: "job.waitingForShop"}, nil, err
 		}
@@ -189,11 +195,12 @@ func (e *env) capped(ctx context.Context, customer int64) (time.Time, error) {
 	return later, nil
 }
 
-// waitingForShop reports whether the customer has written and waits for
-// the shop's answer: a follow-up or a reorder reminder then reads as if
-// nobody listened.
-func (e *env) waitingForShop(ctx context.Context, addr string) (bool, error) {
-	threads, err := inbox.ThreadsWith(ctx, e.db, []string{addr}, nil)
+// waitingForShop reports whether the customer has written (from any of
+// their addresses: a merged customer has several) and waits for the
+// shop's answer: a follow-up or a reorder reminder then reads as if nobody
+// listened.
+func (e *env) waitingForShop(ctx context.Context, addrs []string) (bool, error) {
+	threads, err := inbox.ThreadsWith(ctx, e.db, addrs, nil)
 	if err != nil {
 		return false, err
 	}

@@ -11,7 +11,6 @@ import (
 	"unicode"
 
 	"mostrador/inbox"
-	"mostrador/internal/address"
 	"mostrador/orders"
 )
 
@@ -125,16 +124,21 @@ func readReply(ctx context.Context, db *sql.DB, row int64, sender, subject, body
 			return r, err
 		}
 	}
-	var customer sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT id FROM customer WHERE email = ?`, address.Normalize(sender)).
-		Scan(&customer); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// The address of a customer merged into another is that one's.
+	customer, err := orders.CustomerByEmail(ctx, db, sender)
+	if err != nil && !errors.Is(err, orders.ErrNoCustomer) {
 		return r, err
 	}
 	switch {
 	case a.job != 0:
+		// A job left with a customer merged away since answers for the
+		// customer it was merged into.
+		if a.customer, err = orders.KeptCustomer(ctx, db, a.customer); err != nil {
+			return r, err
+		}
 		r.JobID, r.CustomerID = a.job, a.customer
-	case customer.Valid:
-		r.CustomerID = customer.Int64
+	case customer != 0:
+		r.CustomerID = customer
 	}
 	first := firstLine(body)
 	switch {
@@ -159,7 +163,7 @@ func readReply(ctx context.Context, db *sql.DB, row int64, sender, subject, body
 	if r.Value != 0 {
 		value = r.Value
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO customer_reply(message_row, customer_id, job_id, kind, value, text, at)
+	_, err = db.ExecContext(ctx, `INSERT INTO customer_reply(message_row, customer_id, job_id, kind, value, text, at)
 		VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_row) DO NOTHING`, row, cust, job, r.Kind, value, r.Text, stamp(at))
 	return r, err
 }

@@ -97,4 +97,30 @@ var Migrations = database.Migrations{Package: "reminders", Steps: []string{
 		days       INTEGER NOT NULL CHECK (days BETWEEN 1 AND 365),
 		updated_at TEXT NOT NULL
 	) WITHOUT ROWID`,
+
+	// 2: what merging two customers (orders.MergeCustomers, the order log's
+	// step 6) did to the automated emails, so that unmerging undoes it
+	// (MergeCustomers, UnmergeCustomers here). merge_id is the order log's
+	// customer_merge.id. merge_job: the jobs moved from the other customer
+	// to the kept one, and the planned ones cancelled as duplicates (reason
+	// job.merged: one thank-you for one person). merge_reply: the answers
+	// moved. merge_pref: the kept customer's contact_pref before the merge
+	// (NULL: it had none) and what the merge made of it, as JSON.
+	`CREATE TABLE merge_job (
+		merge_id  INTEGER NOT NULL,
+		job_id    INTEGER NOT NULL,
+		moved     INTEGER NOT NULL DEFAULT 0,
+		cancelled INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY(merge_id, job_id)
+	) WITHOUT ROWID;
+	CREATE TABLE merge_reply (
+		merge_id    INTEGER NOT NULL,
+		message_row INTEGER NOT NULL,
+		PRIMARY KEY(merge_id, message_row)
+	) WITHOUT ROWID;
+	CREATE TABLE merge_pref (
+		merge_id INTEGER PRIMARY KEY,
+		before   TEXT,
+		after    TEXT NOT NULL
+	)`,
 }}

@@ -11,11 +11,13 @@ import (
 // cardJSON is the documented shape of "customer EMAIL --json".
 type cardJSON struct {
 	Customer struct {
-		ID        int64  `json:"id"`
-		Email     string `json:"email"`
-		Name      string `json:"name"`
-		Phone     string `json:"phone"`
-		Emailable bool   `json:"emailable"`
+		ID        int64    `json:"id"`
+		Email     string   `json:"email"`
+		Name      string   `json:"name"`
+		Phone     string   `json:"phone"`
+		Emailable bool     `json:"emailable"`
+		Notes     string   `json:"notes"`
+		Tags      []string `json:"tags"`
 	} `json:"customer"`
 	Orders []struct {
 		ID                int64      `json:"id"`
@@ -55,8 +57,18 @@ type cardJSON struct {
 	} `json:"totals"`
 	// Bookings have their own tests (orders); here only their place.
 	Appointments []json.RawMessage `json:"appointments"`
-	Threads      []threadJSON      `json:"threads"`
-	Automation   struct {
+	// The customers merged into this one (absent when none).
+	Merged []struct {
+		MergeID int64     `json:"mergeId"`
+		ID      int64     `json:"id"`
+		Email   string    `json:"email"`
+		Name    string    `json:"name"`
+		Phone   string    `json:"phone"`
+		Into    int64     `json:"into"`
+		At      time.Time `json:"at"`
+	} `json:"merged"`
+	Threads    []threadJSON `json:"threads"`
+	Automation struct {
 		OptedOut             *time.Time        `json:"optedOut"`
 		OptedOutAppointments *time.Time        `json:"optedOutAppointments"`
 		OptOutSource         string            `json:"optOutSource"`

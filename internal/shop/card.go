@@ -18,7 +18,8 @@ import (
 type Card struct {
 	*orders.Card
 	// Threads are the customer's conversations, newest first: those with
-	// their address, and those naming one of their order numbers.
+	// their address (or the address of a customer merged into them), and
+	// those naming one of their order numbers.
 	Threads []inbox.Thread `json:"threads"`
 }
 
@@ -60,6 +61,11 @@ func withThreads(ctx context.Context, db *sql.DB, oc *orders.Card, email string)
 	addrs := []string{}
 	if oc.Customer.Email != "" {
 		addrs = append(addrs, oc.Customer.Email)
+	}
+	for _, m := range oc.Merged {
+		if m.Email != "" && m.Email != oc.Customer.Email {
+			addrs = append(addrs, m.Email)
+		}
 	}
 	threads, err := inbox.ThreadsWith(ctx, db, addrs, numbers)
 	if err != nil {
