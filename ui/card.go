@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -11,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -83,7 +86,7 @@ func cardObjects(w *Window, d *cardData) []fyne.CanvasObject {
 		objs = append(objs, automationBlock(w, c.ID, d.auto)...)
 	}
 	if c.ID != 0 {
-		objs = append(objs, notesEntry(w, c))
+		objs = append(objs, notesEntry(w, c), tagsAndLanguage(w, c, d.auto), mergeBlock(w, d))
 	}
 	objs = append(objs, widget.NewSeparator())
 	return append(objs, timeline(w, d)...)
@@ -175,6 +178,147 @@ func notesEntry(w *Window, c orders.Customer) fyne.CanvasObject {
 		}
 	}
 	return notes
+}
+
+// tagsAndLanguage are the owner's tags on the customer (typed, separated
+// by commas) and the language their automated emails are written in.
+func tagsAndLanguage(w *Window, c orders.Customer, a *reminders.Automation) fyne.CanvasObject {
+	tags := widget.NewEntry()
+	tags.SetPlaceHolder(w.t("ui.card.tags"))
+	tags.SetText(strings.Join(c.Tags, ", "))
+	save := func(text string) {
+		var list []string
+		for _, t := range strings.Split(text, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				list = append(list, t)
+			}
+		}
+		if err := orders.SetTags(context.Background(), w.db, c.ID, list, w.now()); err != nil {
+			w.status.SetText(w.tf("ui.card.tagsRefused", map[string]any{"Err": err.Error()}))
+			return
+		}
+		w.status.SetText("")
+	}
+	tags.OnSubmitted = save
+	tags.OnChanged = func(text string) {
+		if strings.HasSuffix(text, ",") { // a tag is complete
+			save(text)
+		}
+	}
+	langs := []string{"", "es", "en"}
+	labels := []string{w.t("ui.card.langShop"), "Español", "English"}
+	lang := widget.NewSelect(labels, nil)
+	current := ""
+	if a != nil {
+		current = a.Language
+	}
+	for i, l := range langs {
+		if l == current {
+			lang.Selected = labels[i]
+		}
+	}
+	lang.OnChanged = func(choice string) {
+		for i, l := range labels {
+			if l == choice {
+				if err := reminders.SetLanguage(context.Background(), w.db, c.ID, langs[i], w.now()); err != nil {
+					w.status.SetText(w.tf("ui.error", map[string]any{"Err": err.Error()}))
+				}
+			}
+		}
+	}
+	return container.NewVBox(tags, container.NewBorder(nil, nil, widget.NewLabel(w.t("ui.card.language")), nil, lang))
+}
+
+// mergeBlock offers to join another customer into this one (the same
+// person with two addresses, or a phone order without one), and to undo
+// each join made.
+func mergeBlock(w *Window, d *cardData) fyne.CanvasObject {
+	box := tightBox()
+	for _, m := range d.card.Merged {
+		who := cmp.Or(m.Name, m.Email, m.Phone)
+		undo := widget.NewButtonWithIcon(w.tf("ui.card.unmerge", map[string]any{"Who": who}), theme.ContentUndoIcon(), func() {
+			err := orders.UnmergeCustomers(context.Background(), w.db, m.MergeID, w.now(), reminders.UnmergeCustomers)
+			w.afterMerge(err)
+		})
+		undo.Importance = widget.LowImportance
+		undo.Alignment = widget.ButtonAlignLeading
+		box.Add(undo)
+	}
+	join := widget.NewButtonWithIcon(w.t("ui.card.merge"), theme.ContentAddIcon(), func() { w.pickMerge(d.card.Customer) })
+	join.Importance = widget.LowImportance
+	join.Alignment = widget.ButtonAlignLeading
+	box.Add(join)
+	return box
+}
+
+// pickMerge asks which customer to join into keep: searched by name,
+// address or phone, then confirmed.
+func (w *Window) pickMerge(keep orders.Customer) {
+	search := widget.NewEntry()
+	search.SetPlaceHolder(w.t("ui.searchCustomers"))
+	var found []orders.CustomerRow
+	list := widget.NewList(func() int { return len(found) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id < len(found) {
+				r := found[id]
+				o.(*widget.Label).SetText(displayName(r.Customer, w) + " · " + cmp.Or(r.Email, w.t("ui.noEmailShort")) +
+					" · " + w.tf("ui.orderCount", map[string]any{"Count": r.Orders}))
+			}
+		})
+	search.OnChanged = func(q string) {
+		found = nil
+		if strings.TrimSpace(q) != "" {
+			rows, err := orders.ListCustomers(context.Background(), w.db, q, 20)
+			if err == nil {
+				for _, r := range rows {
+					if r.ID != keep.ID {
+						found = append(found, r)
+					}
+				}
+			}
+		}
+		list.Refresh()
+	}
+	intro := widget.NewLabel(w.tf("ui.card.mergeIntro", map[string]any{"Name": displayName(keep, w)}))
+	intro.Wrapping = fyne.TextWrapWord
+	var dlg dialog.Dialog
+	list.OnSelected = func(id widget.ListItemID) {
+		if id >= len(found) {
+			return
+		}
+		other := found[id]
+		dlg.Hide()
+		ask := dialog.NewConfirm(w.t("ui.card.mergeTitle"), w.tf("ui.card.mergeAsk", map[string]any{
+			"Other": displayName(other.Customer, w), "Keep": displayName(keep, w)}), func(ok bool) {
+			if !ok {
+				return
+			}
+			_, err := orders.MergeCustomers(context.Background(), w.db, keep.ID, other.ID, w.now(), reminders.MergeCustomers)
+			w.afterMerge(err)
+		}, w.win)
+		ask.SetConfirmText(w.t("ui.card.mergeYes"))
+		ask.SetDismissText(w.t("ui.import.cancel"))
+		ask.Show()
+	}
+	content := container.NewBorder(container.NewVBox(intro, search), nil, nil, nil, list)
+	dlg = dialog.NewCustom(w.t("ui.card.mergeTitle"), w.t("ui.import.cancel"), container.New(fixedSize{fyne.NewSize(520, 380)}, content), w.win)
+	dlg.Show()
+	w.win.Canvas().Focus(search)
+}
+
+// afterMerge shows the cards as a merge or its undoing left them.
+func (w *Window) afterMerge(err error) {
+	if err != nil {
+		dialog.ShowError(errors.New(w.tf("ui.card.mergeFailed", map[string]any{"Err": err.Error()})), w.win)
+		return
+	}
+	if w.reminders != nil {
+		w.reminders.Wake()
+	}
+	w.customers.stale = true
+	w.changed()
+	w.reloadCard()
 }
 
 // moment is one entry of the timeline.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -119,5 +120,107 @@ func TestCardSendsNowOrCancelsAPlannedEmail(t *testing.T) {
 	tapButton(t, win, "Enviar ahora")
 	if st, due := state("luis@example.com"); st != "planned" || due.After(now) {
 		t.Fatalf("Luis's thank-you after Send now: %s due %v, want due by %v", st, due, now)
+	}
+}
+
+// The owner joins two customers who are one person from the card, sees
+// both's orders on one card, and separates them again; tags and the
+// language of their emails are kept as set.
+func TestCardMergeUnmergeTagsLanguage(t *testing.T) {
+	db := newShopDB(t)
+	importFixtures(t, db, "shopify_orders.csv")
+	w, win := openWindow(t, db, "es")
+	w.openRoom("ui.nav.customers")
+	selectCustomer(t, w, "Emily Carter")
+	keep := w.customers.current
+	before, err := orders.CardByID(context.Background(), db, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tapButton(t, win, "Unir con otro cliente (la misma persona)…")
+	var search *widget.Entry
+	var list *widget.List
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Entry:
+			if x.PlaceHolder == "Buscar por nombre, correo o teléfono" {
+				search = x
+			}
+		case *widget.List:
+			list = x
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(win.Canvas().Overlays().Top())
+	if search == nil || list == nil {
+		t.Fatal("no customer search in the join dialog")
+	}
+	test.Type(search, "josé")
+	list.Select(0)
+	mustShow(t, win, "¿Unir a José Núñez con Emily Carter? Sus pedidos, citas y correos automáticos pasarán a la ficha de "+
+		"Emily Carter, y su dirección la seguirá encontrando. Se puede deshacer desde la ficha.")
+	tapButton(t, win, "Unir")
+	card, err := orders.CardByID(context.Background(), db, keep)
+	if err != nil || card.Totals.OrderCount != before.Totals.OrderCount+1 || len(card.Merged) != 1 {
+		t.Fatalf("after joining: %d orders, %d merged (%v)", card.Totals.OrderCount, len(card.Merged), err)
+	}
+	if via, err := orders.CardByEmail(context.Background(), db, "jose.nunez@example.es"); err != nil || via.Customer.ID != keep {
+		t.Fatalf("José's address finds customer %v (%v), want Emily's card", via, err)
+	}
+	mustShow(t, win, "Separar de nuevo a José Núñez")
+	if !hasPrefix(screenTexts(win), "2 pedidos · valor total") {
+		t.Errorf("the card does not count both's orders: %q", screenTexts(win))
+	}
+	for _, r := range w.customers.rows {
+		if r.Name == "José Núñez" {
+			t.Fatal("José is still in the list as a customer of his own")
+		}
+	}
+
+	tapButton(t, win, "Separar de nuevo a José Núñez")
+	after, err := orders.CardByID(context.Background(), db, keep)
+	if err != nil || after.Totals.OrderCount != before.Totals.OrderCount || len(after.Merged) != 0 {
+		t.Fatalf("after separating: %+v (%v)", after.Totals, err)
+	}
+	mustNotShow(t, win, "Separar de nuevo a José Núñez")
+
+	// Tags and language.
+	var tags *widget.Entry
+	var lang *widget.Select
+	walk2 := func(o fyne.CanvasObject) {}
+	walk2 = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Entry:
+			if x.PlaceHolder == "Etiquetas, separadas por comas (vip, mayorista…)" {
+				tags = x
+			}
+		case *widget.Select:
+			lang = x
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk2(c)
+			}
+		}
+	}
+	walk2(w.customers.card)
+	if tags == nil || lang == nil || lang.Selected != "El de la tienda" {
+		t.Fatalf("tags %v, language %+v", tags != nil, lang)
+	}
+	test.Type(tags, "vip, mayorista")
+	tags.OnSubmitted(tags.Text)
+	lang.SetSelected("English")
+	card, _ = orders.CardByID(context.Background(), db, keep)
+	a, _ := reminders.ForCustomer(context.Background(), db, keep)
+	if strings.Join(card.Customer.Tags, ",") != "mayorista,vip" && strings.Join(card.Customer.Tags, ",") != "vip,mayorista" ||
+		a.Language != "en" {
+		t.Fatalf("tags %q, language %q", card.Customer.Tags, a.Language)
 	}
 }
