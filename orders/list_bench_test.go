@@ -107,3 +107,41 @@ func BenchmarkListOrders(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListCustomers100k lists a shop of 100,000 customers and 150,000
+// orders as the customers room does: the latest 1,000 buyers (the room's
+// page), every customer, and a search.
+//
+//	go test -tags ci -run '^$' -bench ListCustomers100k -benchmem ./orders
+func BenchmarkListCustomers100k(b *testing.B) {
+	db := newDB(b)
+	for _, q := range []string{
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+		INSERT INTO customer(id, email, name, name_key, created_at, updated_at)
+		SELECT i, 'cliente' || i || '@example.com', 'Cliente ' || i, 'cliente ' || i, 'x', 'x' FROM n`,
+		`WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 150000)
+		INSERT INTO orders(id, platform, number, customer_id, email, name, placed_at, currency, created_at, updated_at)
+		SELECT k, 'shopify', '#' || k, 1 + (k * 7919) % 100000, '', '',
+			strftime('%Y-%m-%dT%H:%M:%SZ', 1790000000 - k * 600, 'unixepoch'), 'EUR', 'x', 'x' FROM n`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name, query string
+		limit, want int
+	}{{"latest-1000", "", 1000, 1000}, {"all-100k", "", 100000, 100000}, {"search", "cliente 4242", 1000, 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				rows, err := ListCustomers(ctx, db, bc.query, bc.limit)
+				if err != nil || len(rows) < bc.want {
+					b.Fatalf("%d rows (%v)", len(rows), err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+		})
+	}
+}
