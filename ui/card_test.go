@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -140,26 +139,15 @@ func TestCardMergeUnmergeTagsLanguage(t *testing.T) {
 	tapButton(t, win, "Unir con otro cliente (la misma persona)…")
 	var search *widget.Entry
 	var list *widget.List
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Entry:
-			if x.PlaceHolder == "Buscar por nombre, correo o teléfono" {
-				search = x
-			}
-		case *widget.List:
-			list = x
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
+	top := win.Canvas().Overlays().Top()
+	for _, e := range visible[*widget.Entry](top) {
+		if e.PlaceHolder == "Buscar por nombre, correo o teléfono" {
+			search = e
 		}
 	}
-	walk(win.Canvas().Overlays().Top())
+	if lists := visible[*widget.List](top); len(lists) > 0 {
+		list = lists[0]
+	}
 	if search == nil || list == nil {
 		t.Fatal("no customer search in the join dialog")
 	}
@@ -195,22 +183,14 @@ func TestCardMergeUnmergeTagsLanguage(t *testing.T) {
 	// Tags and language.
 	var tags *widget.Entry
 	var lang *widget.Select
-	walk2 := func(o fyne.CanvasObject) {}
-	walk2 = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Entry:
-			if x.PlaceHolder == "Etiquetas, separadas por comas (vip, mayorista…)" {
-				tags = x
-			}
-		case *widget.Select:
-			lang = x
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk2(c)
-			}
+	for _, e := range visible[*widget.Entry](w.customers.card) {
+		if e.PlaceHolder == "Etiquetas, separadas por comas (vip, mayorista…)" {
+			tags = e
 		}
 	}
-	walk2(w.customers.card)
+	if selects := visible[*widget.Select](w.customers.card); len(selects) > 0 {
+		lang = selects[0]
+	}
 	if tags == nil || lang == nil || lang.Selected != "El de la tienda" {
 		t.Fatalf("tags %v, language %+v", tags != nil, lang)
 	}

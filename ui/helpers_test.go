@@ -175,20 +175,19 @@ func selectCustomer(t *testing.T, w *Window, name string) {
 	t.Fatalf("no customer %q in the list", name)
 }
 
-// tapButton taps the visible button with this text, failing if none.
-func tapButton(t *testing.T, win fyne.Window, text string) {
-	t.Helper()
-	var found *widget.Button
+// visible lists the visible objects of type T under root, the insides
+// of widgets included, in drawing order.
+func visible[T fyne.CanvasObject](root fyne.CanvasObject) []T {
+	var out []T
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() || found != nil {
+		if o == nil || !o.Visible() {
 			return
 		}
+		if x, ok := o.(T); ok {
+			out = append(out, x)
+		}
 		switch x := o.(type) {
-		case *widget.Button:
-			if x.Text == text {
-				found = x
-			}
 		case *fyne.Container:
 			for _, c := range x.Objects {
 				walk(c)
@@ -199,12 +198,28 @@ func tapButton(t *testing.T, win fyne.Window, text string) {
 			}
 		}
 	}
-	walk(win.Canvas().Content())
+	walk(root)
+	return out
+}
+
+// onScreen lists the visible objects of type T of the window, dialogs
+// included.
+func onScreen[T fyne.CanvasObject](win fyne.Window) []T {
+	out := visible[T](win.Canvas().Content())
 	for _, o := range win.Canvas().Overlays().List() {
-		walk(o)
+		out = append(out, visible[T](o)...)
 	}
-	if found == nil {
-		t.Fatalf("no button %q on the window", text)
+	return out
+}
+
+// tapButton taps the visible button with this text, failing if none.
+func tapButton(t *testing.T, win fyne.Window, text string) {
+	t.Helper()
+	for _, b := range onScreen[*widget.Button](win) {
+		if b.Text == text {
+			test.Tap(b)
+			return
+		}
 	}
-	test.Tap(found)
+	t.Fatalf("no button %q on the window", text)
 }

@@ -261,33 +261,12 @@ func TestReplySendAtAPickedMoment(t *testing.T) {
 // findPicker is the date-time picker of the dialog on top.
 func findPicker(t *testing.T, win fyne.Window) *dateTimePicker {
 	t.Helper()
-	var found *dateTimePicker
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.DateEntry:
-			if found == nil {
-				found = &dateTimePicker{day: x}
-			}
-		case *widget.SelectEntry:
-			if found != nil && found.clock == nil {
-				found.clock = x
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(win.Canvas().Overlays().Top())
-	if found == nil || found.clock == nil {
+	top := win.Canvas().Overlays().Top()
+	days, clocks := visible[*widget.DateEntry](top), visible[*widget.SelectEntry](top)
+	if len(days) == 0 || len(clocks) == 0 {
 		t.Fatal("no date-time picker on top")
 	}
-	return found
+	return &dateTimePicker{day: days[0], clock: clocks[0]}
 }
 
 func TestNextWeekday9(t *testing.T) {

@@ -7,63 +7,18 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/emersion/go-imap/v2"
-	"github.com/zalando/go-keyring"
 
 	"mostrador/inbox"
 	"mostrador/inbox/inboxtest"
 	"mostrador/internal/settings"
 	"mostrador/internal/shop"
 )
-
-// settingsKeyring is a keyring in memory; fail makes it one the machine
-// does not have, as on a server without a session bus.
-type settingsKeyring struct {
-	mu   sync.Mutex
-	m    map[string]string
-	fail error
-}
-
-func (k *settingsKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.fail != nil {
-		return "", k.fail
-	}
-	if pw, ok := k.m[service+"/"+user]; ok {
-		return pw, nil
-	}
-	return "", keyring.ErrNotFound
-}
-
-func (k *settingsKeyring) Set(service, user, pw string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.fail != nil {
-		return k.fail
-	}
-	if k.m == nil {
-		k.m = map[string]string{}
-	}
-	k.m[service+"/"+user] = pw
-	return nil
-}
-
-func (k *settingsKeyring) entries() map[string]string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	out := map[string]string{}
-	for a, b := range k.m {
-		out[a] = b
-	}
-	return out
-}
 
 // openSettings builds the window on db with the Settings room in a test
 // window of its own; its passwords come from kr, never from the machine's
@@ -131,7 +86,7 @@ func TestSettingsAccountTestAndSave(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	kr := &settingsKeyring{fail: errors.New("dbus-launch not found")}
+	kr := &inboxtest.Keyring{Fail: errors.New("dbus-launch not found")}
 	v, win := openSettings(t, db, "es", kr)
 	f := v.account
 	if !f.same.Checked || f.smtpLogin.Visible() {
@@ -226,7 +181,7 @@ func TestSettingsAccountKeyring(t *testing.T) {
 	db := newShopDB(t)
 	imapSrv := inboxtest.StartIMAP(t, inboxtest.Plain, nil)
 	smtpSrv := inboxtest.StartSMTP(t, inboxtest.Plain, nil)
-	kr := &settingsKeyring{}
+	kr := &inboxtest.Keyring{}
 	v, win := openSettings(t, db, "en", kr)
 	f := v.account
 	fillServer(t, f.imap, imapSrv.Addr, inbox.Plain, inboxtest.User, inboxtest.Password)
@@ -241,13 +196,13 @@ func TestSettingsAccountKeyring(t *testing.T) {
 	mustShow(t, win, "IMAP: connected, 0 messages; no Sent folder yet (it is made with the first reply)",
 		"The SMTP server "+smtpSrv.Addr+` does not accept the user "tienda@example.com" with that password. `+
 			`Gmail and Outlook want an "app password", not the usual one`)
-	if len(kr.entries()) != 0 {
+	if len(kr.Entries()) != 0 {
 		t.Error("a refused account's password went to the keyring")
 	}
 	f.smtp.password.SetText(inboxtest.Password)
 	press(t, f, f.save)
 	mustText(t, "message", f.message.Text, "Account saved: the inbox and the replies use it now.")
-	got := kr.entries()
+	got := kr.Entries()
 	if len(got) != 2 {
 		t.Fatalf("keyring: %v", got)
 	}
@@ -267,7 +222,7 @@ func TestSettingsAccountKeyring(t *testing.T) {
 // clear to another computer, a sender without a name.
 func TestSettingsAccountFormProblems(t *testing.T) {
 	db := newShopDB(t)
-	v, win := openSettings(t, db, "es", &settingsKeyring{})
+	v, win := openSettings(t, db, "es", &inboxtest.Keyring{})
 	f := v.account
 	try := func(want string) {
 		t.Helper()
@@ -320,7 +275,7 @@ func TestSettingsAccountTrustCertificate(t *testing.T) {
 	cert, fp := inboxtest.Issue(t, nil, time.Now().Add(time.Hour), "127.0.0.1")
 	imapSrv := inboxtest.StartIMAP(t, inboxtest.TLS, &cert)
 	smtpSrv := inboxtest.StartSMTP(t, inboxtest.StartTLS, &cert)
-	v, win := openSettings(t, db, "es", &settingsKeyring{})
+	v, win := openSettings(t, db, "es", &inboxtest.Keyring{})
 	f := v.account
 	fillServer(t, f.imap, imapSrv.Addr, inbox.TLS, inboxtest.User, inboxtest.Password)
 	fillServer(t, f.smtp, smtpSrv.Addr, inbox.StartTLS, "", "")
@@ -355,7 +310,7 @@ func TestSettingsAccountTrustCertificate(t *testing.T) {
 func TestSettingsShop(t *testing.T) {
 	db := newShopDB(t)
 	ctx := context.Background()
-	v, win := openSettings(t, db, "es", &settingsKeyring{})
+	v, win := openSettings(t, db, "es", &inboxtest.Keyring{})
 	f := v.shop
 	mustShow(t, win, "(sin firma: escriba su nombre o el de la tienda)")
 	test.Type(f.name, "Jabones Lola")

@@ -6,54 +6,14 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/zalando/go-keyring"
 
 	"mostrador/inbox"
 	"mostrador/inbox/inboxtest"
 )
-
-// memKeyring is a keyring in memory; fail makes it one that is not there.
-type memKeyring struct {
-	mu   sync.Mutex
-	m    map[string]string
-	fail error
-}
-
-func (k *memKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.fail != nil {
-		return "", k.fail
-	}
-	if pw, ok := k.m[service+"/"+user]; ok {
-		return pw, nil
-	}
-	return "", keyring.ErrNotFound
-}
-
-func (k *memKeyring) Set(service, user, pw string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.fail != nil {
-		return k.fail
-	}
-	if k.m == nil {
-		k.m = map[string]string{}
-	}
-	k.m[service+"/"+user] = pw
-	return nil
-}
-
-func (k *memKeyring) len() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return len(k.m)
-}
 
 // loopback is an endpoint of a plain test server on 127.0.0.1.
 func loopback(t *testing.T, proto, addr string) inbox.Endpoint {
@@ -88,7 +48,7 @@ func TestCheckAndSaveAccount(t *testing.T) {
 	}
 	acct := &inbox.Account{IMAP: loopback(t, "imap", imapSrv.Addr), SMTP: loopback(t, "smtp", smtpSrv.Addr),
 		FromName: "Lola Peña", FromAddr: "tienda@example.com"}
-	kr := &memKeyring{}
+	kr := &inboxtest.Keyring{}
 	secrets := noEnv(kr)
 
 	// A wrong password: refused in plain words, and not saved.
@@ -113,7 +73,7 @@ func TestCheckAndSaveAccount(t *testing.T) {
 	if _, err := inbox.LoadAccount(ctx, db); !errors.Is(err, inbox.ErrNoAccount) {
 		t.Fatalf("a refused account was saved: %v", err)
 	}
-	if kr.len() != 0 {
+	if len(kr.Entries()) != 0 {
 		t.Error("a refused password went to the keyring")
 	}
 
@@ -161,7 +121,7 @@ func TestSaveAccountWithoutKeyring(t *testing.T) {
 	smtpSrv := inboxtest.StartSMTP(t, inboxtest.Plain, nil)
 	acct := &inbox.Account{IMAP: loopback(t, "imap", imapSrv.Addr), SMTP: loopback(t, "smtp", smtpSrv.Addr),
 		FromName: "Lola", FromAddr: "tienda@example.com"}
-	secrets := &inbox.Secrets{Keyring: &memKeyring{fail: errors.New("dbus-launch not found")}, Timeout: time.Second,
+	secrets := &inbox.Secrets{Keyring: &inboxtest.Keyring{Fail: errors.New("dbus-launch not found")}, Timeout: time.Second,
 		Getenv: func(k string) string {
 			return map[string]string{"MOSTRADOR_SMTP_PASSWORD": inboxtest.Password}[k]
 		}}
