@@ -324,7 +324,7 @@ func searchCustomers(ctx context.Context, db *sql.DB, query string, limit int) (
 				WHERE x.name_key LIKE ?1 OR coalesce(x.email, '') LIKE ?1 OR x.phone LIKE ?1
 				   OR (?2 <> '' AND x.phone_key LIKE ?2)))
 		  AND c.id NOT IN (SELECT other FROM away)
-		GROUP BY c.id ORDER BY max(o.placed_at) IS NULL, max(o.placed_at) DESC, c.name LIMIT ?4`,
+		GROUP BY c.id ORDER BY max(o.placed_at) IS NULL, max(o.placed_at) DESC, c.name, c.id LIMIT ?4`,
 		q, phone, tag, limit)
 	return scanCustomerRows(rows, err)
 }
@@ -335,14 +335,83 @@ func searchCustomers(ctx context.Context, db *sql.DB, query string, limit int) (
 // them all; then, if the list is not full, those with no dated order, by
 // name. The same list, in the same order, at any size of shop.
 func recentCustomers(ctx context.Context, db *sql.DB, limit int) ([]CustomerRow, error) {
-	rows, err := db.QueryContext(ctx, `SELECT customer_id, placed_at FROM orders
-		WHERE placed_at IS NOT NULL ORDER BY placed_at DESC`)
+	out, err := NewCustomerPager(db).Next(ctx, limit)
+	if len(out) > limit {
+		out = out[:limit] // the page's last date had more customers than room
+	}
+	return out, err
+}
+
+// CustomerPager reads the customers list without a query a page at a
+// time, in ListCustomers' order: the latest buyers first, by the date of
+// their latest order, then by name; then those with no dated order, by
+// name. A list of a hundred thousand customers is read as it scrolls.
+type CustomerPager struct {
+	db     *sql.DB
+	seen   map[int64]bool // the customers listed so far
+	before string         // the next page's buyers ordered before this date ("" at first)
+	buyers bool           // false once the buyers are all listed
+	rest   int            // how many of the others are listed
+	done   bool
+}
+
+// NewCustomerPager starts at the top of the list.
+func NewCustomerPager(db *sql.DB) *CustomerPager {
+	return &CustomerPager{db: db, seen: map[int64]bool{}, buyers: true}
+}
+
+// Done reports whether every customer has been listed.
+func (p *CustomerPager) Done() bool { return p.done }
+
+// Next lists about n more customers: n, or a few more when the last date
+// of the page is shared (the page then ends after every customer of that
+// date, so that the next one starts clean), or fewer at the end.
+func (p *CustomerPager) Next(ctx context.Context, n int) ([]CustomerRow, error) {
+	var out []CustomerRow
+	if p.buyers {
+		got, err := p.nextBuyers(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		out = got
+	}
+	if len(out) >= n || p.done {
+		return out, nil
+	}
+	// Then those who never ordered (or only without a date), by name.
+	// Those merged into another customer are that one's (and have no orders).
+	rest, err := customerRows(ctx, p.db, `NOT EXISTS (SELECT 1 FROM orders d WHERE d.customer_id = c.id
+		AND d.placed_at IS NOT NULL)
+		AND c.id NOT IN (SELECT other_id FROM customer_merge WHERE unmerged_at IS NULL)
+		ORDER BY c.name, c.id LIMIT ? OFFSET ?`, n-len(out), p.rest)
+	if err != nil {
+		return nil, err
+	}
+	p.rest += len(rest)
+	if len(rest) < n-len(out) {
+		p.done = true
+	}
+	return append(out, rest...), nil
+}
+
+// nextBuyers walks the orders from the newest (orders_placed) until it
+// has n customers not listed yet, and every other customer whose latest
+// order shares the date of the n-th.
+func (p *CustomerPager) nextBuyers(ctx context.Context, n int) ([]CustomerRow, error) {
+	query, args := `SELECT customer_id, placed_at FROM orders WHERE placed_at IS NOT NULL
+		ORDER BY placed_at DESC`, []any{}
+	if p.before != "" {
+		query, args = `SELECT customer_id, placed_at FROM orders WHERE placed_at < ?
+			ORDER BY placed_at DESC`, []any{p.before}
+	}
+	rows, err := p.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	last := map[int64]string{}
 	var ids []int64
-	var edge string // the date of the limit-th customer: ties with it still belong in
+	var edge string // the date of the n-th customer: ties with it still belong in
+	ended := true
 	for rows.Next() {
 		var id int64
 		var at string
@@ -350,15 +419,17 @@ func recentCustomers(ctx context.Context, db *sql.DB, limit int) ([]CustomerRow,
 			rows.Close()
 			return nil, err
 		}
-		if len(ids) >= limit && at < edge {
+		if len(ids) >= n && at < edge {
+			ended = false
 			break
 		}
-		if _, ok := last[id]; ok {
+		if p.seen[id] {
 			continue
 		}
+		p.seen[id] = true
 		last[id] = at
 		ids = append(ids, id)
-		if len(ids) == limit {
+		if len(ids) == n {
 			edge = at
 		}
 	}
@@ -366,7 +437,12 @@ func recentCustomers(ctx context.Context, db *sql.DB, limit int) ([]CustomerRow,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]CustomerRow, 0, min(limit, len(ids)))
+	if ended {
+		p.buyers = false
+	} else {
+		p.before = edge
+	}
+	out := make([]CustomerRow, 0, len(ids))
 	const batch = 500
 	for start := 0; start < len(ids); start += batch {
 		part := ids[start:min(start+batch, len(ids))]
@@ -374,7 +450,7 @@ func recentCustomers(ctx context.Context, db *sql.DB, limit int) ([]CustomerRow,
 		for i, id := range part {
 			args[i] = id
 		}
-		got, err := customerRows(ctx, db, `c.id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...)
+		got, err := customerRows(ctx, p.db, `c.id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -384,24 +460,12 @@ func recentCustomers(ctx context.Context, db *sql.DB, limit int) ([]CustomerRow,
 		if a, b := last[out[i].ID], last[out[j].ID]; a != b {
 			return a > b
 		}
-		return out[i].Name < out[j].Name
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
 	})
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	if len(out) == limit {
-		return out, nil
-	}
-	// Then those who never ordered (or only without a date), by name.
-	// Those merged into another customer are that one's (and have no orders).
-	rest, err := customerRows(ctx, db, `NOT EXISTS (SELECT 1 FROM orders d WHERE d.customer_id = c.id
-		AND d.placed_at IS NOT NULL)
-		AND c.id NOT IN (SELECT other_id FROM customer_merge WHERE unmerged_at IS NULL) ORDER BY c.name LIMIT ?`,
-		limit-len(out))
-	if err != nil {
-		return nil, err
-	}
-	return append(out, rest...), nil
+	return out, nil
 }
 
 // customerRows reads the list rows of the customers where selects.
@@ -475,4 +539,13 @@ func anySlice(s []string) []any {
 		out[i] = v
 	}
 	return out
+}
+
+// CountCustomers counts the customers the list shows (not those merged
+// into another).
+func CountCustomers(ctx context.Context, db *sql.DB) (int, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM customer
+		WHERE id NOT IN (SELECT other_id FROM customer_merge WHERE unmerged_at IS NULL)`).Scan(&n)
+	return n, err
 }

@@ -41,6 +41,30 @@ func TestRecentCustomersMatchTheFullSort(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Page after page, the pager lists everyone once, in the same order.
+	full, err := searchCustomers(ctx, db, "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range []int{1, 9, 64, 1000} {
+		p := NewCustomerPager(db)
+		var all []CustomerRow
+		for !p.Done() && len(all) <= len(full) {
+			got, err := p.Next(ctx, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, got...)
+		}
+		if !reflect.DeepEqual(all, full) {
+			for i := range min(len(all), len(full)) {
+				if !reflect.DeepEqual(all[i], full[i]) {
+					t.Fatalf("pages of %d: row %d is %+v, the full sort has %+v", page, i, all[i], full[i])
+				}
+			}
+			t.Fatalf("pages of %d: %d rows, the full sort has %d", page, len(all), len(full))
+		}
+	}
 	for _, limit := range []int{1, 7, 50, 240, 260, 1000} {
 		fast, err := recentCustomers(ctx, db, limit)
 		if err != nil {

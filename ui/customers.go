@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -35,6 +36,11 @@ type customersView struct {
 	current   int64 // the customer whose card is shown, 0 for none
 	// statusText is what the status bar says while the list is shown.
 	statusText string
+	// pages reads the rest of the list as it scrolls (no search, the list's
+	// own order); nil when the list is all there. total: how many in all.
+	pages   *shop.CustomerPages
+	total   int
+	reading bool // a page is being read
 	// loaded: the list has been read. It is read when the room is first
 	// opened, not at start: the window opens on the inbox without reading
 	// a hundred thousand customers. stale: something changed since.
@@ -76,6 +82,9 @@ func newCustomersView(w *Window) *customersView {
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < len(v.rows) {
 				v.fillRow(o, v.rows[id])
+			}
+			if id >= len(v.rows)-listLimit/4 {
+				v.more() // the end is near: read the next page
 			}
 		},
 	)
@@ -206,7 +215,19 @@ func (v *customersView) subtitle(r orders.CustomerRow) string {
 // reload reads the list again (after an import or a search) and keeps the
 // shown customer selected when it is still in the list.
 func (v *customersView) reload() {
-	rows, err := shop.Customers(context.Background(), v.w.db, v.search.Text, listLimit, v.sortName())
+	ctx := context.Background()
+	var rows []shop.CustomerLine
+	var err error
+	v.pages, v.total = nil, 0
+	if strings.TrimSpace(v.search.Text) == "" && v.sortName() == shop.SortRecent {
+		// Every customer, a page at a time as the list scrolls.
+		v.pages = shop.NewCustomerPages(v.w.db)
+		if rows, err = v.pages.Next(ctx, listLimit); err == nil {
+			v.total, err = orders.CountCustomers(ctx, v.w.db)
+		}
+	} else {
+		rows, err = shop.Customers(ctx, v.w.db, v.search.Text, listLimit, v.sortName())
+	}
 	if err != nil {
 		v.w.status.SetText(v.w.tf("ui.error", map[string]any{"Err": err.Error()}))
 		return
@@ -223,11 +244,14 @@ func (v *customersView) reload() {
 		v.welcome.Hide()
 		v.split.Show()
 		v.w.importBtn.Show()
-		key := "ui.customerCount"
-		if len(rows) == listLimit {
+		key, n := "ui.customerCount", len(rows)
+		switch {
+		case v.pages != nil:
+			n = v.total
+		case len(rows) == listLimit:
 			key = "ui.customerCountMore"
 		}
-		v.statusText = v.w.tf(key, map[string]any{"Count": len(rows), "Customers": v.w.count(len(rows))})
+		v.statusText = v.w.tf(key, map[string]any{"Count": n, "Customers": v.w.count(n)})
 	}
 	if v.w.room == "ui.nav.customers" {
 		v.showStatus()
@@ -250,6 +274,32 @@ func (v *customersView) reload() {
 		// which would hide the selected first row above the top.
 		v.list.ScrollToOffset(0)
 	}
+}
+
+// more reads the list's next page off the window's goroutine and adds it
+// at the end; one page at a time, and none once the list is whole.
+func (v *customersView) more() {
+	pages := v.pages
+	if pages == nil || pages.Done() || v.reading {
+		return
+	}
+	v.reading = true
+	w := v.w
+	go func() {
+		rows, err := pages.Next(context.Background(), listLimit)
+		fyne.Do(func() {
+			v.reading = false
+			if pages != v.pages {
+				return // the list was read again meanwhile
+			}
+			if err != nil {
+				w.status.SetText(w.tf("ui.error", map[string]any{"Err": err.Error()}))
+				return
+			}
+			v.rows = append(v.rows, rows...)
+			v.list.Refresh()
+		})
+	}()
 }
 
 // find shows one customer: the list searched for their address (or all,

@@ -165,9 +165,25 @@ func TestManyCustomers(t *testing.T) {
 	w, win := openWindow(t, newShopDB(t), "es")
 	importAndWait(t, w, path)
 	mustShow(t, win, "muchos.csv (hoja de cálculo): 1200 filas", "Pedidos nuevos: 1200 · actualizados: 0 · sin cambios: 0",
-		// The list stops at listLimit, and says so.
-		"Se muestran los 1000 clientes más recientes: busque para encontrar a los demás")
+		"1200 clientes")
 	closeDialog(t, w)
+	// The list reads a page of listLimit, and the next as it scrolls to
+	// the end of it.
+	if n := len(w.customers.rows); n < listLimit || n >= 1200 {
+		t.Fatalf("the list read %d customers at first, want a page of %d", n, listLimit)
+	}
+	w.customers.list.ScrollToBottom()
+	eventually(t, "the rest of the customers is read", func() bool { return len(w.customers.rows) == 1200 })
+	seen := map[int64]bool{}
+	for _, r := range w.customers.rows {
+		if seen[r.ID] {
+			t.Fatalf("%s is listed twice", r.Name)
+		}
+		seen[r.ID] = true
+	}
+	// A search, or another order, lists at most listLimit, and says so.
+	w.customers.sortBy.SetSelected("Nombre")
+	mustShow(t, win, "Se muestran los 1000 clientes más recientes: busque para encontrar a los demás")
 	w.customers.search.SetText("cliente1199@")
 	mustShow(t, win, "1 cliente", "Cliente 1199")
 }

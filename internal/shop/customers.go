@@ -39,6 +39,41 @@ func Customers(ctx context.Context, db *sql.DB, query string, limit int, sortBy 
 	if err != nil {
 		return nil, err
 	}
+	out, err := withContacts(ctx, db, rows)
+	if err != nil {
+		return nil, err
+	}
+	sortLines(out, sortBy)
+	return out, nil
+}
+
+// CustomerPages reads the customers list in its own order (SortRecent)
+// a page at a time, with their mail facts: a list of a hundred thousand
+// is read as it scrolls.
+type CustomerPages struct {
+	db    *sql.DB
+	pager *orders.CustomerPager
+}
+
+// NewCustomerPages starts at the top of the list.
+func NewCustomerPages(db *sql.DB) *CustomerPages {
+	return &CustomerPages{db: db, pager: orders.NewCustomerPager(db)}
+}
+
+// Done reports whether every customer has been read.
+func (p *CustomerPages) Done() bool { return p.pager.Done() }
+
+// Next reads about n more (see orders.CustomerPager.Next).
+func (p *CustomerPages) Next(ctx context.Context, n int) ([]CustomerLine, error) {
+	rows, err := p.pager.Next(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return withContacts(ctx, p.db, rows)
+}
+
+// withContacts adds what the mailbox knows of each customer.
+func withContacts(ctx context.Context, db *sql.DB, rows []orders.CustomerRow) ([]CustomerLine, error) {
 	addrs := make([]string, 0, len(rows))
 	for _, r := range rows {
 		if r.Email != "" {
@@ -61,6 +96,11 @@ func Customers(ctx context.Context, db *sql.DB, query string, limit int, sortBy 
 		}
 		out[i] = l
 	}
+	return out, nil
+}
+
+// sortLines puts the lines in the order asked (SortRecent: as they are).
+func sortLines(out []CustomerLine, sortBy string) {
 	// Later first, unknown last.
 	later := func(a, b *time.Time) int {
 		switch {
@@ -96,5 +136,4 @@ func Customers(ctx context.Context, db *sql.DB, query string, limit int, sortBy 
 			return later(a.LastContact, b.LastContact)
 		})
 	}
-	return out, nil
 }
