@@ -67,6 +67,13 @@ func cardObjects(w *Window, d *cardData) []fyne.CanvasObject {
 	card := d.card
 	c := card.Customer
 	name, about := contactBlock(w, c)
+	for _, m := range card.Merged {
+		if m.Email != "" && m.Email != c.Email {
+			also := widget.NewLabel(w.tf("ui.card.alsoAddress", map[string]any{"Email": m.Email}))
+			also.Selectable = true
+			about.Add(also)
+		}
+	}
 	var ltv []string
 	for _, m := range card.Totals.LifetimeValue {
 		ltv = append(ltv, orders.FormatMoney(m.Minor, m.Currency, w.opts.Lang))
