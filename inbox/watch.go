@@ -90,6 +90,9 @@ type Watcher struct {
 	// goroutine and before IDLE: what follows from new mail (new
 	// customers, replies due). It does not use the Watcher's connection.
 	AfterSync func(ctx context.Context, reports []FolderReport)
+	// OnProgress, when set, hears of every stored batch of a sync (see
+	// SyncOptions.Progress), on Run's goroutine: it must return quickly.
+	OnProgress func(folder string, stored, total int)
 
 	// After a failure Run waits MinBackoff, then twice as long after each
 	// further failure, up to MaxBackoff (2 s and 5 min by default), each
@@ -229,7 +232,12 @@ func (w *Watcher) session(ctx context.Context, failures *int) error {
 func (w *Watcher) sync(ctx context.Context, c *imapclient.Client) ([]FolderReport, error) {
 	dog := w.watch(ctx, c, syncStall*w.timeout())
 	s := &Syncer{DB: w.DB, Client: c, ShopAddr: w.ShopAddr}
-	opts := SyncOptions{Progress: func(string, int, int) { dog.touch() }}
+	opts := SyncOptions{Progress: func(folder string, stored, total int) {
+		dog.touch()
+		if w.OnProgress != nil {
+			w.OnProgress(folder, stored, total)
+		}
+	}}
 	var reports []FolderReport
 	err := func() error {
 		for range 3 {

@@ -191,7 +191,19 @@ func TestWatchNewMailWhileIdle(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		deliver(t, r.srv, "INBOX", i)
 	}
+	var mu sync.Mutex
+	var progress []string
+	r.w.OnProgress = func(folder string, stored, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress = append(progress, fmt.Sprintf("%s %d/%d", folder, stored, total))
+	}
 	first, _ := r.start(t)
+	mu.Lock()
+	if !slices.Contains(progress, "INBOX 3/3") {
+		t.Errorf("the first sync's progress: %q, want it to reach INBOX 3/3", progress)
+	}
+	mu.Unlock()
 	if got := r.log.list()[first]; len(got.Reports) == 0 || got.Reports[0].Folder != "INBOX" || got.Reports[0].New != 3 ||
 		got.Synced.IsZero() {
 		t.Errorf("first idle status: %+v", got)

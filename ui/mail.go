@@ -26,6 +26,7 @@ func (w *Window) startMail(ctx context.Context) <-chan struct{} {
 	sched := w.startReminders(ctx, acct, secrets)
 	go func() {
 		defer close(done)
+		var lastProgress time.Time
 		m := &shop.Mailbox{DB: w.db, Account: acct, Secrets: secrets,
 			OnStatus: func(s inbox.Status) {
 				fyne.Do(func() { w.showMail(s, acct.IMAP) })
@@ -34,6 +35,14 @@ func (w *Window) startMail(ctx context.Context) <-chan struct{} {
 				}
 			},
 			OnChange: func() { fyne.Do(w.changed) },
+			// A first sync of a big mailbox takes a while: the status bar
+			// counts it, a few times a second at most.
+			OnProgress: func(folder string, stored, total int) {
+				if now := time.Now(); now.Sub(lastProgress) >= 250*time.Millisecond || stored == total {
+					lastProgress = now
+					fyne.Do(func() { w.showProgress(stored, total) })
+				}
+			},
 			// What customers answered to the automated emails (BAJA, a
 			// cancelled appointment, a score) counts at once.
 			AfterSync: func(ctx context.Context) bool {
@@ -71,6 +80,14 @@ func (w *Window) startReminders(ctx context.Context, acct *inbox.Account, secret
 	return sched
 }
 
+// showProgress says in the status bar how far a sync has come.
+func (w *Window) showProgress(stored, total int) {
+	if total <= 0 {
+		return
+	}
+	w.mailStatus.SetText(w.tf("ui.mail.progress", map[string]any{"Stored": w.count(stored), "Total": w.count(total)}))
+}
+
 // showMail puts the mailbox's state in the status bar.
 func (w *Window) showMail(s inbox.Status, ep inbox.Endpoint) {
 	w.mailStatus.SetText(w.mailText(s, ep))
@@ -100,5 +117,6 @@ func (w *Window) mailText(s inbox.Status, ep inbox.Endpoint) string {
 		return w.tf("ui.mail.stopped", map[string]any{"Why": why})
 	}
 	return w.tf("ui.mail.offline", map[string]any{"Why": why,
-		"Retry": s.Retry.In(w.opts.Location).Format("15:04")})
+		"Retry": s.Retry.In(w.opts.Location).Format("15:04"),
+		"Since": shortWhen(s.Since, w.now(), w.opts.Location, w.opts.Lang)})
 }

@@ -91,6 +91,11 @@ func TestMailStatusWords(t *testing.T) {
 	w, _ := openWindow(t, newShopDB(t), "es")
 	ep := inbox.Endpoint{Proto: "imap", Security: inbox.TLS, Host: "imap.example.com", Port: 993, User: "tienda@example.com"}
 	at := time.Date(2026, 11, 23, 10, 42, 0, 0, time.UTC)
+	w.now = func() time.Time { return at }
+	w.showProgress(1200, 10000)
+	if got := w.mailStatus.Text; got != "Correo: sincronizando… 1200 de 10.000" {
+		t.Errorf("progress: %q", got)
+	}
 	for _, c := range []struct {
 		s    inbox.Status
 		want string
@@ -98,8 +103,11 @@ func TestMailStatusWords(t *testing.T) {
 		{inbox.Status{State: inbox.StateIdle, Synced: at}, "Correo al día (10:42)"},
 		{inbox.Status{State: inbox.StateSyncing}, "Correo: sincronizando…"},
 		{inbox.Status{State: inbox.StateOffline, Err: &inbox.ConnError{Server: "imap", Addr: "imap.example.com:993",
-			Code: inbox.CodeRefused}, Retry: at.Add(2 * time.Minute)},
-			"Correo sin conexión, nuevo intento a las 10:44: el servidor IMAP imap.example.com:993 rechaza la conexión"},
+			Code: inbox.CodeRefused}, Since: at.Add(-time.Minute), Retry: at.Add(2 * time.Minute)},
+			"Correo sin conexión (desde 10:41), nuevo intento a las 10:44: el servidor IMAP imap.example.com:993 rechaza la conexión"},
+		{inbox.Status{State: inbox.StateOffline, Err: &inbox.ConnError{Server: "imap", Addr: "imap.example.com:993",
+			Code: inbox.CodeRefused}, Since: at.Add(-26 * time.Hour), Retry: at.Add(2 * time.Minute)},
+			"Correo sin conexión (desde 22/11/2026), nuevo intento a las 10:44"},
 		{inbox.Status{State: inbox.StateOffline, Err: inbox.ErrNoPassword},
 			"Correo: falta la contraseña; guárdela con «mostrador account» o en la variable MOSTRADOR_IMAP_PASSWORD"},
 		{inbox.Status{State: inbox.StateOffline, Err: errors.New("boom")}, "Correo detenido: boom"},

@@ -32,6 +32,8 @@ type Mailbox struct {
 	// goroutine: the automated emails read the customers' answers there
 	// (reminders.ReadReplies), and it reports whether that changed data.
 	AfterSync func(context.Context) bool
+	// OnProgress, when set, hears how far a sync has come (inbox.Watcher).
+	OnProgress func(folder string, stored, total int)
 
 	mu      sync.Mutex
 	watcher *inbox.Watcher
@@ -60,6 +62,7 @@ func (m *Mailbox) Run(ctx context.Context) error {
 	// their pace; a sync sends the owner's replies without waiting for them.
 	sender.RepliesOnly = true
 	w := &inbox.Watcher{DB: m.DB, ShopAddr: acct.FromAddr, Addr: acct.IMAP.Addr(), OnStatus: m.OnStatus,
+		OnProgress: m.OnProgress,
 		Connect: func(_ context.Context, o *imapclient.Options) (*imapclient.Client, error) {
 			return dialer.DialIMAP(acct.IMAP, pw, o)
 		},
