@@ -122,6 +122,22 @@ func CardByID(ctx context.Context, db *sql.DB, id int64) (*Card, error) {
 	return &c, nil
 }
 
+// fill sets what an order's row stored as nullable: its dates and amounts,
+// then the status they and the rest make.
+func (o *Order) fill(placed, shipped, delivered sql.NullString, total, subtotal, refunded sql.NullInt64) {
+	o.PlacedAt, o.ShippedAt, o.DeliveredAt = parseStored(placed), parseStored(shipped), parseStored(delivered)
+	if total.Valid {
+		o.Total = &total.Int64
+	}
+	if subtotal.Valid {
+		o.subtotal = &subtotal.Int64
+	}
+	if refunded.Valid {
+		o.Refunded = &refunded.Int64
+	}
+	o.Status = o.summary()
+}
+
 func customerOrders(ctx context.Context, db *sql.DB, customerID int64) ([]Order, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, platform, number, placed_at, currency, total, subtotal, refunded,
 		payment_status, fulfillment_status, status_text, cancelled, carrier, tracking, tracking_url, shipped_at,
@@ -141,17 +157,7 @@ func customerOrders(ctx context.Context, db *sql.DB, customerID int64) ([]Order,
 			&o.TrackingURL, &shipped, &delivered); err != nil {
 			return nil, err
 		}
-		o.PlacedAt, o.ShippedAt, o.DeliveredAt = parseStored(placed), parseStored(shipped), parseStored(delivered)
-		if total.Valid {
-			o.Total = &total.Int64
-		}
-		if refunded.Valid {
-			o.Refunded = &refunded.Int64
-		}
-		if subtotal.Valid {
-			o.subtotal = &subtotal.Int64
-		}
-		o.Status = o.summary()
+		o.fill(placed, shipped, delivered, total, subtotal, refunded)
 		o.Items = []Item{}
 		byID[o.ID] = len(out)
 		out = append(out, o)

@@ -197,17 +197,7 @@ func OrderByID(ctx context.Context, db *sql.DB, id int64) (*OrderDetail, error) 
 	if d.Customer.Name == "" {
 		d.Customer.Name = orderName
 	}
-	o.PlacedAt, o.ShippedAt, o.DeliveredAt = parseStored(placed), parseStored(shipped), parseStored(delivered)
-	if total.Valid {
-		o.Total = &total.Int64
-	}
-	if subtotal.Valid {
-		o.subtotal = &subtotal.Int64
-	}
-	if refunded.Valid {
-		o.Refunded = &refunded.Int64
-	}
-	o.Status = o.summary()
+	o.fill(placed, shipped, delivered, total, subtotal, refunded)
 	o.Items, err = itemsOf(ctx, db, id)
 	if err != nil {
 		return nil, fmt.Errorf("order %s: %w", o.Number, err)
